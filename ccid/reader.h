@@ -1,0 +1,109 @@
+/* ccidkit — one USB CCID function: its transport, descriptor, bSeq, slots.
+ *
+ * Ownership: ccid_reader_new() takes the transport (also on failure).
+ * Readers are reference counted: the manager holds one reference, every
+ * user that may outlive a hotplug removal takes its own (ref/unref).
+ * A reader whose device went away is marked gone; its calls then fail
+ * with CCID_E_NO_DEVICE, and it is freed at the last unref.
+ *
+ * Locks (ccid/THREADING.md):
+ *  - io_lock serialises whole exchanges on the bulk pipes and owns bSeq;
+ *    slot.c takes it for each operation (callers never hold it).
+ *  - state_lock guards slot presence/power state, generation and gone; it
+ *    is held only briefly, never across I/O, so the interrupt callback may
+ *    take it.  Every change bumps generation and broadcasts state_cond. */
+#ifndef CCID_READER_H
+#define CCID_READER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ccid/atr.h"
+#include "ccid/desc.h"
+#include "ccid/msg.h"
+#include "ccid/transport.h"
+
+/* Each time extension (bmCommandStatus = 2) grants this much more time,
+ * times the multiplier in bError (at least 1) ... */
+#define CCID_TIME_EXTENSION_MS 1000u
+/* ... but never more than this beyond the caller's original deadline, so a
+ * reader that extends forever still ends. */
+#define CCID_TIME_EXTENSION_MAX_MS (10u * 60u * 1000u)
+/* Stale replies (wrong bSeq) skipped before giving up with CCID_E_PROTO. */
+#define CCID_MAX_STALE_REPLIES 8
+/* Budget for the abort sequence after a timeout (CCID 1.1 §5.3.1). */
+#define CCID_ABORT_MS 2000u
+
+struct ccid_slot_state {
+	bool present;  /* a card is in the slot */
+	bool powered;  /* we powered it and it has not been removed since */
+	uint8_t atr[CCID_ATR_MAX];
+	size_t atr_len;
+	unsigned changes; /* insertions + removals seen, for event counters */
+};
+
+struct ccid_reader {
+	pthread_mutex_t io_lock;
+	pthread_mutex_t state_lock;
+	pthread_cond_t state_cond; /* CLOCK_MONOTONIC */
+	unsigned refs;             /* atomic */
+
+	struct ccid_transport *tp;
+	struct ccid_desc desc;
+	enum ccid_level level;
+	unsigned nslots;           /* bMaxSlotIndex + 1 */
+	uint8_t seq;               /* next bSeq; under io_lock */
+	uint8_t *tx, *rx;          /* message buffers, dwMaxCCIDMessageLength */
+	size_t buf_cap;
+
+	/* under state_lock */
+	bool gone;
+	uint64_t generation;
+	struct ccid_slot_state slot[CCID_MAX_SLOTS];
+
+	/* friendly name: "iManufacturer iProduct [iInterface] (iSerial)" */
+	char base_name[128];
+};
+
+/* Parse tp->info.class_desc, allocate buffers, start the interrupt pipe
+ * when there is one, learn initial card presence (GetSlotStatus per slot).
+ * Takes ownership of tp.  CCID_E_PROTO for a bad class descriptor,
+ * CCID_E_NOT_SUPPORTED for bInterfaceProtocol != 0 (ICCD). */
+int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
+		    struct ccid_reader **out);
+struct ccid_reader *ccid_reader_ref(struct ccid_reader *r);
+/* Drops a reference (NULL allowed), clears *r. */
+void ccid_reader_unref(struct ccid_reader **r);
+
+/* One command/response round trip (CCID 1.1 §5.2).  Caller holds io_lock.
+ * Assigns bSeq, encodes, sends, then reads until the matching reply:
+ * replies with another bSeq are stale and skipped; a time-extension reply
+ * (bmCommandStatus 2) pushes the local deadline; a reply of the wrong type
+ * or slot is CCID_E_PROTO; a reply split over several bulk transfers is
+ * reassembled.  On timeout runs the abort sequence (class ABORT request,
+ * then PC_to_RDR_Abort with the same bSlot/bSeq) and returns
+ * CCID_E_TIMEOUT.  On success *rep describes the reply; rep->data points
+ * into r->rx and is valid until the next command.  The reply's own
+ * bStatus/bError is NOT turned into an error here (see
+ * ccid_msg_status_err); presence state is updated from bmICCStatus. */
+int ccid_reader_command(struct ccid_reader *r, uint8_t type, uint8_t slot,
+			const uint8_t param[3], const uint8_t *data,
+			size_t data_len, struct ccid_reply *rep,
+			uint64_t deadline);
+
+/* Mark the reader gone (device unplugged) and wake all waiters. */
+void ccid_reader_set_gone(struct ccid_reader *r);
+bool ccid_reader_is_gone(struct ccid_reader *r);
+
+/* Snapshot of one slot's state (under state_lock). */
+int ccid_reader_slot_state(struct ccid_reader *r, unsigned slot,
+			   struct ccid_slot_state *out, uint64_t *generation);
+
+/* Block until r->generation != since, the reader is gone, or deadline.
+ * Returns CCID_OK (changed), CCID_E_NO_DEVICE, or CCID_E_TIMEOUT. */
+int ccid_reader_wait_change(struct ccid_reader *r, uint64_t since,
+			    uint64_t deadline);
+
+#endif
