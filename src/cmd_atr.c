@@ -1,1 +1,67 @@
-/* placeholder: being written */
+/* ccidkit atr — power the card on, show the ATR decoded. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "ccid/atr.h"
+#include "ccid/err.h"
+#include "ccid/slot.h"
+#include "src/cli.h"
+#include "src/hex.h"
+
+static const char atr_usage[] =
+	"Usage: ccidkit atr [-r READER]\n"
+	"\n"
+	"Power the card on (a cold reset) and print its Answer To Reset in hex,\n"
+	"then decoded per ISO/IEC 7816-3: convention, interface bytes,\n"
+	"protocols offered, Fi/Di, guard time, waiting times, IFSC,\n"
+	"historical bytes and TCK.\n"
+	"  -r, --reader READER  index from 'ccidkit list' or part of the name\n";
+
+int cmd_atr(int argc, char **argv)
+{
+	struct ccid_manager *m;
+	const struct ccid_manager_entry *e;
+	uint8_t raw[CCID_ATR_MAX];
+	struct ccid_atr atr;
+	size_t len = 0;
+	const char *sel;
+	int argi, help, rc, err;
+
+	rc = cli_reader_opts(argc, argv, atr_usage, &sel, &argi, &help);
+	if (rc != EXIT_OK || help)
+		return rc;
+	if (argi != argc) {
+		fprintf(stderr, "ccidkit atr: unexpected argument '%s'\n%s",
+			argv[argi], atr_usage);
+		return EXIT_USAGE;
+	}
+	m = cli_open_readers();
+	if (m == NULL)
+		return EXIT_NO_READER;
+	e = cli_select(m, sel);
+	if (e == NULL) {
+		ccid_manager_free(&m);
+		return EXIT_NO_READER;
+	}
+	err = ccid_slot_power_on(e->reader, e->slot, raw, sizeof(raw), &len,
+				 cli_deadline());
+	if (err != CCID_OK) {
+		rc = cli_fail(e->name, err);
+		ccid_manager_free(&m);
+		return rc;
+	}
+	printf("Reader: %s\nATR: ", e->name);
+	hex_print(stdout, raw, len);
+	printf("\n");
+	err = ccid_atr_parse(raw, len, &atr);
+	if (err == CCID_OK) {
+		ccid_atr_print(&atr, stdout);
+	} else {
+		fprintf(stderr, "ccidkit: this ATR cannot be decoded: %s\n",
+			ccid_strerror(err));
+		rc = EXIT_FAILURE_;
+	}
+	ccid_manager_free(&m);
+	return rc;
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install what ccidkit needs to build and test, from Debian's packages.
+set -e
+PKGS="build-essential autoconf automake libtool pkg-config
+      libusb-1.0-0-dev libusbredirparser-dev libcmocka-dev valgrind"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps: all installed"
+	exit 0
+fi
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing$missing"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
