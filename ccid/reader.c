@@ -1,1 +1,624 @@
-/* placeholder: being written */
+/* ccidkit — one USB CCID function: descriptor, bSeq, the bulk exchange
+ * loop, the interrupt pipe and the slot state it feeds (see reader.h and
+ * ccid/THREADING.md for the locking rules). */
+#include "config.h"
+#include "ccid/reader.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ccid/clock.h"
+#include "ccid/err.h"
+#include "ccid/log.h"
+
+/* ------------------------------------------------------------------ */
+/* Slot state (always under state_lock)                               */
+
+/* Caller holds state_lock.  Forget the card's power and ATR. */
+static void slot_unpower(struct ccid_slot_state *s)
+{
+	s->powered = false;
+	memset(s->atr, 0, sizeof(s->atr));
+	s->atr_len = 0;
+}
+
+static void state_changed(struct ccid_reader *r)
+{
+	r->generation++;
+	pthread_cond_broadcast(&r->state_cond);
+}
+
+/* bmICCStatus of a bulk reply (CCID 1.1 §6.2.6) is the freshest presence
+ * information a reader without an interrupt pipe gives us, so every
+ * validated reply updates the slot.  A card found inactive while we
+ * think it is powered was reset or swapped behind our back. */
+static void reader_note_status(struct ccid_reader *r, unsigned n,
+			       uint8_t bStatus)
+{
+	struct ccid_slot_state *s = &r->slot[n];
+	unsigned icc = ccid_icc_status(bStatus);
+	bool changed = false;
+
+	pthread_mutex_lock(&r->state_lock);
+	if (icc == CCID_ICC_ABSENT) {
+		if (s->present) {
+			s->present = false;
+			slot_unpower(s);
+			s->changes++;
+			changed = true;
+		}
+	} else if (icc == CCID_ICC_ACTIVE || icc == CCID_ICC_INACTIVE) {
+		if (!s->present) {
+			s->present = true;
+			s->changes++;
+			changed = true;
+		}
+		if (icc == CCID_ICC_INACTIVE && s->powered) {
+			slot_unpower(s);
+			changed = true;
+		}
+	}
+	if (changed)
+		state_changed(r);
+	pthread_mutex_unlock(&r->state_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupt pipe (CCID 1.1 §6.3): runs on the transport's I/O thread,
+ * takes only state_lock, never does I/O. */
+
+/* Caller holds state_lock.  Returns true when slot n changed. */
+static bool notify_slot(struct ccid_reader *r, unsigned n, bool present,
+			bool changed_bit)
+{
+	struct ccid_slot_state *s = &r->slot[n];
+
+	if (present != s->present) {
+		s->present = present;
+		if (!present)
+			slot_unpower(s);
+		s->changes++;
+		return true;
+	}
+	/* Same presence but the "changed" bit set: the card was pulled and
+	 * another (or the same) put back between two notifications.  It only
+	 * matters when we had powered the old one. */
+	if (changed_bit && present && s->powered) {
+		slot_unpower(s);
+		s->changes += 2;
+		return true;
+	}
+	return false;
+}
+
+static void intr_notify(struct ccid_reader *r, const uint8_t *buf,
+			size_t len)
+{
+	uint32_t present = 0, changed = 0;
+	bool any = false;
+	int err;
+
+	err = ccid_msg_decode_notify(buf, len, r->nslots, &present, &changed);
+	if (err != CCID_OK) {
+		ccid_log_err("bad RDR_to_PC_NotifySlotChange (%zu bytes): %s",
+			     len, ccid_strerror(err));
+		return;
+	}
+	pthread_mutex_lock(&r->state_lock);
+	for (unsigned n = 0; n < r->nslots; n++)
+		any |= notify_slot(r, n, (present >> n) & 1u,
+				   (changed >> n) & 1u);
+	if (any)
+		state_changed(r);
+	pthread_mutex_unlock(&r->state_lock);
+}
+
+static void reader_intr_cb(void *arg, const uint8_t *buf, size_t len)
+{
+	struct ccid_reader *r = arg;
+
+	if (buf == NULL) {
+		ccid_reader_set_gone(r);
+		return;
+	}
+	if (len == 0)
+		return;
+	switch (buf[0]) {
+	case RDR_to_PC_NotifySlotChange:
+		intr_notify(r, buf, len);
+		break;
+	case RDR_to_PC_HardwareError:
+		/* CCID 1.1 §6.3.2: bSlot, bSeq, bHardwareErrorCode */
+		if (len >= 4)
+			ccid_log_err("RDR_to_PC_HardwareError: slot %u, bSeq %u, code 0x%02X%s",
+				     buf[1], buf[2], buf[3],
+				     buf[3] == 0x01 ? " (overcurrent)" : "");
+		else
+			ccid_log_err("RDR_to_PC_HardwareError, truncated (%zu bytes)",
+				     len);
+		break;
+	default:
+		ccid_log_dbg("unknown interrupt message 0x%02X (%zu bytes)",
+			     buf[0], len);
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The exchange loop (CCID 1.1 §5.2)                                  */
+
+static int tp_error(struct ccid_reader *r, int err, const char *what)
+{
+	if (err == CCID_E_NO_DEVICE)
+		ccid_reader_set_gone(r);
+	else if (err != CCID_E_TIMEOUT)
+		ccid_log_err("%s: %s", what, ccid_strerror(err));
+	return err;
+}
+
+/* Read one whole RDR_to_PC message into r->rx.  A reply may arrive in
+ * several bulk transfers (short packets from some readers and usbredir
+ * peers); it is complete at 10 + dwLength bytes.  A message announcing
+ * more than dwMaxCCIDMessageLength is a protocol error (CCID 1.1 §5.1). */
+static int read_message(struct ccid_reader *r, uint64_t deadline,
+			size_t *len)
+{
+	size_t got = 0, need = 0;
+
+	for (;;) {
+		size_t n = 0;
+		int err = r->tp->ops->bulk_in(r->tp, r->rx + got,
+					      r->buf_cap - got, &n, deadline);
+
+		if (err != CCID_OK)
+			return err;
+		if (n > r->buf_cap - got)
+			return CCID_E_PROTO;
+		got += n;
+		if (got < CCID_HEADER_LEN)
+			continue;
+		need = ccid_msg_total_len(r->rx, got);
+		if (need > r->buf_cap) {
+			ccid_log_err("reply announces %zu bytes, more than dwMaxCCIDMessageLength %zu",
+				     need, r->buf_cap);
+			return CCID_E_PROTO;
+		}
+		if (got >= need)
+			break;
+	}
+	*len = got;
+	return CCID_OK;
+}
+
+/* CCID 1.1 §5.3.1: class request ABORT, then PC_to_RDR_Abort with the
+ * same bSlot/bSeq; the reader answers the aborted command (bError
+ * CMD_ABORTED) and then the Abort with a SlotStatus.  Everything up to
+ * that SlotStatus is read and thrown away so the next command starts on
+ * a clean pipe. */
+static int reader_abort(struct ccid_reader *r, uint8_t slot, uint8_t seq)
+{
+	uint64_t deadline = ccid_deadline_in(CCID_ABORT_MS);
+	struct ccid_transport *tp = r->tp;
+	size_t len = 0;
+	int err;
+
+	ccid_log_info("aborting bSlot %u bSeq %u", slot, seq);
+	err = tp->ops->control(tp, 0x21, CCID_REQ_ABORT,
+			       (uint16_t)(seq << 8 | slot), NULL, 0, NULL,
+			       deadline);
+	if (err == CCID_E_NO_DEVICE)
+		return tp_error(r, err, "ABORT request");
+	err = ccid_msg_abort(slot, seq, r->tx, r->buf_cap, &len);
+	if (err == CCID_OK)
+		err = tp->ops->bulk_out(tp, r->tx, len, deadline);
+	if (err != CCID_OK)
+		return tp_error(r, err, "PC_to_RDR_Abort");
+	for (;;) {
+		struct ccid_reply rep;
+
+		err = read_message(r, deadline, &len);
+		if (err != CCID_OK)
+			return tp_error(r, err, "abort drain");
+		if (ccid_msg_decode(r->rx, len, &rep) == CCID_OK &&
+		    rep.bMessageType == RDR_to_PC_SlotStatus &&
+		    rep.bSeq == seq && rep.bSlot == slot)
+			return CCID_OK;
+	}
+}
+
+/* Deadline arithmetic that cannot wrap. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+struct xchg {
+	uint8_t type, slot, seq;
+	uint64_t deadline;     /* moved by time extensions */
+	uint64_t deadline_max; /* original + CCID_TIME_EXTENSION_MAX_MS */
+	unsigned stale;
+};
+
+/* Judge one decoded reply: 1 = keep reading, 0 = the answer, < 0 error. */
+static int judge_reply(struct ccid_reader *r, struct xchg *x,
+		       const struct ccid_reply *rep)
+{
+	if (rep->bSeq != x->seq) {
+		/* an answer to an earlier, abandoned command */
+		ccid_log_dbg("skipping stale reply bSeq %u (want %u)",
+			     rep->bSeq, x->seq);
+		if (++x->stale > CCID_MAX_STALE_REPLIES) {
+			ccid_log_err("more than %d stale replies",
+				     CCID_MAX_STALE_REPLIES);
+			return CCID_E_PROTO;
+		}
+		return 1;
+	}
+	if (rep->bSlot != x->slot ||
+	    rep->bMessageType != ccid_msg_reply_type(x->type)) {
+		ccid_log_err("%s answered by %s for bSlot %u (sent bSlot %u)",
+			     ccid_msg_type_name(x->type),
+			     ccid_msg_type_name(rep->bMessageType),
+			     rep->bSlot, x->slot);
+		return CCID_E_PROTO;
+	}
+	reader_note_status(r, x->slot, rep->bStatus);
+	if (ccid_cmd_status(rep->bStatus) == CCID_CMD_TIME_EXTENSION) {
+		/* CCID 1.1 §6.2.6: bError is the multiplier of BWT/WWT the
+		 * reader asks for; bounded so a reader cannot stall us forever */
+		uint64_t more = (uint64_t)(rep->bError ? rep->bError : 1) *
+				CCID_TIME_EXTENSION_MS;
+
+		x->deadline = add_sat(x->deadline, more);
+		if (x->deadline > x->deadline_max)
+			x->deadline = x->deadline_max;
+		ccid_log_dbg("time extension x%u", rep->bError);
+		return 1;
+	}
+	return 0;
+}
+
+static int await_reply(struct ccid_reader *r, struct xchg *x,
+		       struct ccid_reply *rep)
+{
+	for (;;) {
+		size_t len = 0;
+		int err = read_message(r, x->deadline, &len);
+
+		if (err == CCID_E_TIMEOUT) {
+			ccid_log_err("%s: no reply in time",
+				     ccid_msg_type_name(x->type));
+			err = reader_abort(r, x->slot, x->seq);
+			return err == CCID_E_NO_DEVICE ? err : CCID_E_TIMEOUT;
+		}
+		if (err != CCID_OK)
+			return tp_error(r, err, "bulk-IN");
+		err = ccid_msg_decode(r->rx, len, rep);
+		if (err != CCID_OK) {
+			ccid_log_err("undecodable reply (%zu bytes)", len);
+			return CCID_E_PROTO;
+		}
+		err = judge_reply(r, x, rep);
+		if (err <= 0)
+			return err;
+	}
+}
+
+int ccid_reader_command(struct ccid_reader *r, uint8_t type, uint8_t slot,
+			const uint8_t param[3], const uint8_t *data,
+			size_t data_len, struct ccid_reply *rep,
+			uint64_t deadline)
+{
+	struct xchg x = { .type = type, .slot = slot, .deadline = deadline };
+	size_t len = 0;
+	int err;
+
+	if (r == NULL || rep == NULL)
+		return CCID_E_INVAL;
+	if (slot >= r->nslots)
+		return CCID_E_NOT_FOUND;
+	if (ccid_reader_is_gone(r))
+		return CCID_E_NO_DEVICE;
+	x.seq = r->seq++; /* wraps at 255 (CCID 1.1 §6.1) */
+	x.deadline_max = add_sat(deadline, CCID_TIME_EXTENSION_MAX_MS);
+	err = ccid_msg_encode(type, slot, x.seq, param, data, data_len, r->tx,
+			      r->buf_cap, &len);
+	if (err != CCID_OK)
+		return err;
+	err = r->tp->ops->bulk_out(r->tp, r->tx, len, deadline);
+	/* the command may carry a PIN or key: do not leave it lying around */
+	explicit_bzero(r->tx, len);
+	if (err != CCID_OK)
+		return tp_error(r, err, "bulk-OUT");
+	return await_reply(r, &x, rep);
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                         */
+
+static void name_append(char *dst, size_t cap, const char *src)
+{
+	size_t used = strlen(dst), n = strlen(src);
+
+	if (used + 1 >= cap)
+		return;
+	if (n > cap - used - 1)
+		n = cap - used - 1;
+	memcpy(dst + used, src, n);
+	dst[used + n] = '\0';
+}
+
+/* "iManufacturer iProduct [iInterface] (iSerial)", skipping what is
+ * empty or would only repeat itself. */
+static void build_base_name(struct ccid_reader *r)
+{
+	const struct ccid_usb_info *u = &r->tp->info;
+	char *name = r->base_name;
+	size_t cap = sizeof(r->base_name);
+	size_t mlen = strlen(u->manufacturer);
+
+	name[0] = '\0';
+	if (u->manufacturer[0] == '\0' && u->product[0] == '\0') {
+		snprintf(name, cap, "CCID reader %04x:%04x", u->idVendor,
+			 u->idProduct);
+	} else if (u->product[0] == '\0') {
+		name_append(name, cap, u->manufacturer);
+	} else {
+		if (mlen > 0 && strncmp(u->product, u->manufacturer, mlen) != 0) {
+			name_append(name, cap, u->manufacturer);
+			name_append(name, cap, " ");
+		}
+		name_append(name, cap, u->product);
+	}
+	if (u->interface[0] != '\0') {
+		name_append(name, cap, " [");
+		name_append(name, cap, u->interface);
+		name_append(name, cap, "]");
+	}
+	if (u->serial[0] != '\0' && strstr(u->interface, u->serial) == NULL) {
+		name_append(name, cap, " (");
+		name_append(name, cap, u->serial);
+		name_append(name, cap, ")");
+	}
+}
+
+static int reader_init_sync(struct ccid_reader *r)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	if (pthread_mutex_init(&r->io_lock, NULL) != 0)
+		return CCID_E_NOMEM;
+	if (pthread_mutex_init(&r->state_lock, NULL) != 0) {
+		pthread_mutex_destroy(&r->io_lock);
+		return CCID_E_NOMEM;
+	}
+	/* waits use monotonic deadlines (clock.h) */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	err = pthread_cond_init(&r->state_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (err != 0) {
+		pthread_mutex_destroy(&r->state_lock);
+		pthread_mutex_destroy(&r->io_lock);
+		return CCID_E_NOMEM;
+	}
+	return CCID_OK;
+}
+
+static void reader_destroy(struct ccid_reader *r, bool sync)
+{
+	if (r->tp != NULL && r->tp->info.has_interrupt)
+		r->tp->ops->intr_stop(r->tp);
+	ccid_transport_free(&r->tp);
+	free(r->tx);
+	free(r->rx);
+	if (sync) {
+		pthread_cond_destroy(&r->state_cond);
+		pthread_mutex_destroy(&r->state_lock);
+		pthread_mutex_destroy(&r->io_lock);
+	}
+	free(r);
+}
+
+/* Parse the class descriptor and size the buffers from it. */
+static int reader_setup(struct ccid_reader *r)
+{
+	const struct ccid_usb_info *u = &r->tp->info;
+	int err;
+
+	err = ccid_desc_parse(u->class_desc, u->class_desc_len, &r->desc);
+	if (err != CCID_OK) {
+		ccid_log_err("%04x:%04x: bad CCID class descriptor",
+			     u->idVendor, u->idProduct);
+		return CCID_E_PROTO;
+	}
+	if (u->bInterfaceProtocol != 0) {
+		/* ICCD (CCID 1.1 §3.3 / ICCD spec) uses control transfers */
+		ccid_log_err("%04x:%04x: bInterfaceProtocol %u (ICCD) not supported",
+			     u->idVendor, u->idProduct, u->bInterfaceProtocol);
+		return CCID_E_NOT_SUPPORTED;
+	}
+	r->level = ccid_desc_level(&r->desc);
+	r->nslots = (unsigned)r->desc.bMaxSlotIndex + 1;
+	r->buf_cap = r->desc.dwMaxCCIDMessageLength;
+	r->tx = malloc(r->buf_cap);
+	r->rx = malloc(r->buf_cap);
+	if (r->tx == NULL || r->rx == NULL)
+		return CCID_E_NOMEM;
+	build_base_name(r);
+	return CCID_OK;
+}
+
+/* Learn whether cards are present (CCID 1.1 §6.1.2); the reply updates
+ * the slot state in ccid_reader_command. */
+static int reader_probe_slots(struct ccid_reader *r, uint64_t deadline)
+{
+	static const uint8_t rfu[3] = { 0, 0, 0 };
+
+	for (unsigned n = 0; n < r->nslots; n++) {
+		struct ccid_reply rep;
+		int err;
+
+		pthread_mutex_lock(&r->io_lock);
+		err = ccid_reader_command(r, PC_to_RDR_GetSlotStatus,
+					  (uint8_t)n, rfu, NULL, 0, &rep,
+					  deadline);
+		pthread_mutex_unlock(&r->io_lock);
+		if (err == CCID_E_NO_DEVICE)
+			return err;
+		if (err != CCID_OK)
+			ccid_log_err("%s: slot %u: GetSlotStatus failed: %s",
+				     r->base_name, n, ccid_strerror(err));
+	}
+	return CCID_OK;
+}
+
+int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
+		    struct ccid_reader **out)
+{
+	struct ccid_reader *r;
+	bool want_intr;
+	int err;
+
+	if (out != NULL)
+		*out = NULL;
+	if (tp == NULL || out == NULL) {
+		ccid_transport_free(&tp);
+		return CCID_E_INVAL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		ccid_transport_free(&tp);
+		return CCID_E_NOMEM;
+	}
+	r->tp = tp;
+	r->refs = 1;
+	/* has_interrupt doubles as "intr_start succeeded": reader_destroy()
+	 * stops the pipe only then */
+	want_intr = tp->info.has_interrupt;
+	tp->info.has_interrupt = false;
+	err = reader_init_sync(r);
+	if (err != CCID_OK) {
+		reader_destroy(r, false);
+		return err;
+	}
+	err = reader_setup(r);
+	if (err == CCID_OK && want_intr) {
+		if (tp->ops->intr_start(tp, reader_intr_cb, r) == CCID_OK)
+			tp->info.has_interrupt = true;
+		else /* bulk replies still tell us about cards */
+			ccid_log_info("%s: interrupt pipe unusable",
+				      r->base_name);
+	}
+	if (err == CCID_OK)
+		err = reader_probe_slots(r, deadline);
+	if (err != CCID_OK) {
+		reader_destroy(r, true);
+		return err;
+	}
+	ccid_log_info("%s: %u slot(s), %s level", r->base_name, r->nslots,
+		      ccid_level_name(r->level));
+	*out = r;
+	return CCID_OK;
+}
+
+struct ccid_reader *ccid_reader_ref(struct ccid_reader *r)
+{
+	if (r != NULL)
+		__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+void ccid_reader_unref(struct ccid_reader **rp)
+{
+	struct ccid_reader *r;
+
+	if (rp == NULL || *rp == NULL)
+		return;
+	r = *rp;
+	*rp = NULL;
+	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		reader_destroy(r, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* State queries and waits                                            */
+
+void ccid_reader_set_gone(struct ccid_reader *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->state_lock);
+	if (!r->gone) {
+		ccid_log_info("%s: gone", r->base_name);
+		r->gone = true;
+		state_changed(r);
+	}
+	pthread_mutex_unlock(&r->state_lock);
+}
+
+bool ccid_reader_is_gone(struct ccid_reader *r)
+{
+	bool gone;
+
+	if (r == NULL)
+		return true;
+	pthread_mutex_lock(&r->state_lock);
+	gone = r->gone;
+	pthread_mutex_unlock(&r->state_lock);
+	return gone;
+}
+
+int ccid_reader_slot_state(struct ccid_reader *r, unsigned slot,
+			   struct ccid_slot_state *out, uint64_t *generation)
+{
+	bool gone;
+
+	if (r == NULL || out == NULL)
+		return CCID_E_INVAL;
+	if (slot >= r->nslots)
+		return CCID_E_NOT_FOUND;
+	pthread_mutex_lock(&r->state_lock);
+	*out = r->slot[slot];
+	if (generation != NULL)
+		*generation = r->generation;
+	gone = r->gone;
+	pthread_mutex_unlock(&r->state_lock);
+	return gone ? CCID_E_NO_DEVICE : CCID_OK;
+}
+
+int ccid_reader_wait_change(struct ccid_reader *r, uint64_t since,
+			    uint64_t deadline)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline / 1000u),
+		.tv_nsec = (long)(deadline % 1000u) * 1000000L,
+	};
+	int err = CCID_OK;
+
+	if (r == NULL)
+		return CCID_E_INVAL;
+	pthread_mutex_lock(&r->state_lock);
+	while (!r->gone && r->generation == since) {
+		int rc;
+
+		if (deadline == CCID_DEADLINE_NEVER)
+			rc = pthread_cond_wait(&r->state_cond, &r->state_lock);
+		else
+			rc = pthread_cond_timedwait(&r->state_cond,
+						    &r->state_lock, &ts);
+		if (rc == ETIMEDOUT) {
+			err = CCID_E_TIMEOUT;
+			break;
+		}
+	}
+	if (r->gone)
+		err = CCID_E_NO_DEVICE;
+	else if (r->generation != since)
+		err = CCID_OK;
+	pthread_mutex_unlock(&r->state_lock);
+	return err;
+}

@@ -1,1 +1,390 @@
-/* placeholder: being written */
+/* ccidkit — the slot engine: slot status, power on/off with voltage
+ * selection, APDU exchange at short and extended APDU level (see slot.h).
+ * Every operation holds the reader's io_lock from its first command to
+ * its last, so chained exchanges are never interleaved. */
+#include "config.h"
+#include "ccid/slot.h"
+
+#include <string.h>
+
+#include "ccid/apdu.h"
+#include "ccid/err.h"
+#include "ccid/log.h"
+
+/* Longest short APDU: CLA INS P1 P2 Lc + 255 data + Le (ISO 7816-4 §5.1) */
+#define SHORT_APDU_MAX 261
+
+/* wLevelParameter / bChainParameter values (CCID 1.1 §6.1.4, §6.2.1) */
+#define CHAIN_BEGIN_END 0x00
+#define CHAIN_BEGIN 0x01
+#define CHAIN_END 0x02
+#define CHAIN_MORE 0x03
+#define CHAIN_NEXT 0x10
+
+static const uint8_t rfu3[3] = { 0, 0, 0 };
+
+/* Validate the slot, take io_lock, refuse a gone reader. */
+static int slot_begin(struct ccid_reader *r, unsigned slot)
+{
+	if (r == NULL)
+		return CCID_E_INVAL;
+	if (slot >= r->nslots)
+		return CCID_E_NOT_FOUND;
+	pthread_mutex_lock(&r->io_lock);
+	if (ccid_reader_is_gone(r)) {
+		pthread_mutex_unlock(&r->io_lock);
+		return CCID_E_NO_DEVICE;
+	}
+	return CCID_OK;
+}
+
+static void slot_end(struct ccid_reader *r)
+{
+	pthread_mutex_unlock(&r->io_lock);
+}
+
+/* Record (len > 0) or forget (atr == NULL) the card's power and ATR. */
+static void slot_record_power(struct ccid_reader *r, unsigned slot,
+			      const uint8_t *atr, size_t len)
+{
+	struct ccid_slot_state *s = &r->slot[slot];
+
+	pthread_mutex_lock(&r->state_lock);
+	s->powered = atr != NULL;
+	memset(s->atr, 0, sizeof(s->atr));
+	s->atr_len = 0;
+	if (atr != NULL) {
+		memcpy(s->atr, atr, len);
+		s->atr_len = len;
+	}
+	r->generation++;
+	pthread_cond_broadcast(&r->state_cond);
+	pthread_mutex_unlock(&r->state_lock);
+}
+
+/* One command, its reply's bStatus/bError mapped (CCID 1.1 §6.2.6). */
+static int slot_cmd(struct ccid_reader *r, uint8_t type, unsigned slot,
+		    const uint8_t param[3], const uint8_t *data, size_t len,
+		    struct ccid_reply *rep, uint64_t deadline)
+{
+	int err = ccid_reader_command(r, type, (uint8_t)slot, param, data,
+				      len, rep, deadline);
+
+	if (err != CCID_OK)
+		return err;
+	return ccid_msg_status_err(rep->bStatus, rep->bError);
+}
+
+int ccid_slot_get_status(struct ccid_reader *r, unsigned slot,
+			 enum ccid_icc_status *status, uint64_t deadline)
+{
+	struct ccid_reply rep;
+	int err;
+
+	if (status == NULL)
+		return CCID_E_INVAL;
+	err = slot_begin(r, slot);
+	if (err != CCID_OK)
+		return err;
+	err = slot_cmd(r, PC_to_RDR_GetSlotStatus, slot, rfu3, NULL, 0, &rep,
+		       deadline);
+	/* Many readers answer GetSlotStatus for an empty or unpowered slot
+	 * with "failed, ICC_MUTE": the bmICCStatus is still the answer. */
+	if (err == CCID_E_NO_CARD || err == CCID_E_UNPOWERED ||
+	    err == CCID_E_CARD_MUTE)
+		err = CCID_OK;
+	if (err == CCID_OK) {
+		unsigned icc = ccid_icc_status(rep.bStatus);
+
+		if (icc > CCID_ICC_ABSENT)
+			err = CCID_E_PROTO; /* bmICCStatus 3 is RFU */
+		else
+			*status = (enum ccid_icc_status)icc;
+	}
+	slot_end(r);
+	return err;
+}
+
+static int power_off_locked(struct ccid_reader *r, unsigned slot,
+			    uint64_t deadline)
+{
+	struct ccid_reply rep;
+	int err = slot_cmd(r, PC_to_RDR_IccPowerOff, slot, rfu3, NULL, 0,
+			   &rep, deadline);
+
+	if (err != CCID_E_NO_DEVICE && err != CCID_E_TIMEOUT)
+		slot_record_power(r, slot, NULL, 0);
+	return err;
+}
+
+int ccid_slot_power_off(struct ccid_reader *r, unsigned slot,
+			uint64_t deadline)
+{
+	int err = slot_begin(r, slot);
+
+	if (err != CCID_OK)
+		return err;
+	err = power_off_locked(r, slot, deadline);
+	slot_end(r);
+	return err;
+}
+
+/* One PC_to_RDR_IccPowerOn with bPowerSelect = sel (CCID 1.1 §6.1.1);
+ * the DataBlock carries the ATR (ISO 7816-3 §8: 1..33 bytes, checked
+ * for structure by callers that parse it). */
+static int power_on_once(struct ccid_reader *r, unsigned slot, uint8_t sel,
+			 struct ccid_reply *rep, uint64_t deadline)
+{
+	const uint8_t param[3] = { sel, 0, 0 };
+	int err = slot_cmd(r, PC_to_RDR_IccPowerOn, slot, param, NULL, 0, rep,
+			   deadline);
+
+	if (err != CCID_OK)
+		return err;
+	if (rep->dwLength == 0 || rep->dwLength > CCID_ATR_MAX) {
+		ccid_log_err("slot %u: ATR of %u bytes", slot,
+			     (unsigned)rep->dwLength);
+		return CCID_E_BAD_ATR;
+	}
+	return CCID_OK;
+}
+
+/* bPowerSelect values to try: 0 (automatic) when the reader selects the
+ * voltage itself, else 5 V, 3 V, 1.8 V as bVoltageSupport allows —
+ * ISO 7816-3 §6.2.4 activates class A first and goes down. */
+static size_t voltage_plan(const struct ccid_desc *d, uint8_t sel[3])
+{
+	size_t n = 0;
+
+	if (d->dwFeatures & CCID_FEAT_AUTO_VOLTAGE) {
+		sel[0] = CCID_VOLTAGE_AUTO;
+		return 1;
+	}
+	if (d->bVoltageSupport & 0x01)
+		sel[n++] = CCID_VOLTAGE_5V;
+	if (d->bVoltageSupport & 0x02)
+		sel[n++] = CCID_VOLTAGE_3V;
+	if (d->bVoltageSupport & 0x04)
+		sel[n++] = CCID_VOLTAGE_1_8V;
+	return n;
+}
+
+static int power_on_locked(struct ccid_reader *r, unsigned slot,
+			   struct ccid_reply *rep, uint64_t deadline)
+{
+	uint8_t sel[3];
+	size_t n = voltage_plan(&r->desc, sel);
+	int err = CCID_E_NOT_SUPPORTED;
+
+	for (size_t i = 0; i < n; i++) {
+		err = power_on_once(r, slot, sel[i], rep, deadline);
+		if (err != CCID_E_VOLTAGE && err != CCID_E_CARD_MUTE)
+			return err;
+		ccid_log_info("slot %u: bPowerSelect %u: %s", slot, sel[i],
+			      ccid_strerror(err));
+		if (i + 1 < n) {
+			/* deactivate before trying the next class */
+			int off = power_off_locked(r, slot, deadline);
+
+			if (off == CCID_E_NO_DEVICE || off == CCID_E_TIMEOUT)
+				return off;
+		}
+	}
+	return err;
+}
+
+int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
+		       size_t cap, size_t *atr_len, uint64_t deadline)
+{
+	struct ccid_reply rep;
+	int err;
+
+	if (atr == NULL || atr_len == NULL)
+		return CCID_E_INVAL;
+	*atr_len = 0;
+	err = slot_begin(r, slot);
+	if (err != CCID_OK)
+		return err;
+	err = power_on_locked(r, slot, &rep, deadline);
+	if (err == CCID_OK) {
+		slot_record_power(r, slot, rep.data, rep.dwLength);
+		*atr_len = rep.dwLength;
+		if (rep.dwLength > cap)
+			err = CCID_E_OVERFLOW;
+		else
+			memcpy(atr, rep.data, rep.dwLength);
+	}
+	slot_end(r);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* APDU exchange                                                      */
+
+/* The response as it is gathered; past cap only the length counts. */
+struct resp_acc {
+	uint8_t *buf;
+	size_t cap;
+	size_t total;
+};
+
+static void acc_add(struct resp_acc *a, const struct ccid_reply *rep)
+{
+	size_t n = rep->dwLength;
+
+	if (n > 0 && a->total < a->cap) {
+		size_t room = a->cap - a->total;
+
+		memcpy(a->buf + a->total, rep->data, n < room ? n : room);
+	}
+	a->total += n;
+}
+
+static int xfr_block(struct ccid_reader *r, unsigned slot,
+		     uint16_t wLevelParameter, const uint8_t *data, size_t len,
+		     struct ccid_reply *rep, uint64_t deadline)
+{
+	/* bBWI 0: the default block waiting time (CCID 1.1 §6.1.4) */
+	const uint8_t param[3] = { 0, (uint8_t)(wLevelParameter & 0xFF),
+				   (uint8_t)(wLevelParameter >> 8) };
+
+	return slot_cmd(r, PC_to_RDR_XfrBlock, slot, param, data, len, rep,
+			deadline);
+}
+
+static int transmit_short(struct ccid_reader *r, unsigned slot,
+			  const uint8_t *apdu, size_t len,
+			  struct resp_acc *acc, uint64_t deadline)
+{
+	struct ccid_apdu a;
+	struct ccid_reply rep;
+	int err;
+
+	if (ccid_apdu_parse(apdu, len, &a) == CCID_OK && a.extended) {
+		ccid_log_err("extended APDU, but the reader only handles short APDUs");
+		return CCID_E_NOT_SUPPORTED;
+	}
+	if (len > SHORT_APDU_MAX) {
+		ccid_log_err("%zu-byte APDU, but the reader only handles short APDUs",
+			     len);
+		return CCID_E_NOT_SUPPORTED;
+	}
+	/* An APDU that does not parse still goes out: the card judges it. */
+	err = xfr_block(r, slot, CHAIN_BEGIN_END, apdu, len, &rep, deadline);
+	if (err == CCID_OK)
+		acc_add(acc, &rep);
+	return err;
+}
+
+/* Command side of CCID 1.1 §6.1.4 chaining: pieces of at most
+ * dwMaxCCIDMessageLength - 10 bytes marked 1, 3 ... 3, 2; the reader
+ * asks for each next piece with an empty DataBlock, bChainParameter 0x10.
+ * On return *rep is the reply to the last piece. */
+static int send_chained(struct ccid_reader *r, unsigned slot,
+			const uint8_t *apdu, size_t len,
+			struct ccid_reply *rep, uint64_t deadline)
+{
+	size_t chunk = r->buf_cap - CCID_HEADER_LEN;
+	size_t off = 0;
+
+	if (len <= chunk)
+		return xfr_block(r, slot, CHAIN_BEGIN_END, apdu, len, rep,
+				 deadline);
+	while (off < len) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		uint16_t lvl = off == 0 ? CHAIN_BEGIN :
+			       off + n == len ? CHAIN_END : CHAIN_MORE;
+		int err = xfr_block(r, slot, lvl, apdu + off, n, rep,
+				    deadline);
+
+		if (err != CCID_OK)
+			return err;
+		off += n;
+		if (off < len && (rep->bSpecific != CHAIN_NEXT ||
+				  rep->dwLength != 0)) {
+			ccid_log_err("chained command: reader answered bChainParameter 0x%02X with %u bytes",
+				     rep->bSpecific, (unsigned)rep->dwLength);
+			return CCID_E_PROTO;
+		}
+	}
+	return CCID_OK;
+}
+
+/* Response side: bChainParameter 0 alone, or 1, 3 ... 3, 2; each next
+ * piece is asked for with an empty XfrBlock, wLevelParameter 0x10. */
+static int recv_chained(struct ccid_reader *r, unsigned slot,
+			struct ccid_reply *rep, struct resp_acc *acc,
+			uint64_t deadline)
+{
+	uint8_t chain = rep->bSpecific;
+
+	if (chain != CHAIN_BEGIN_END && chain != CHAIN_BEGIN)
+		goto bad;
+	acc_add(acc, rep);
+	while (chain != CHAIN_BEGIN_END && chain != CHAIN_END) {
+		int err = xfr_block(r, slot, CHAIN_NEXT, NULL, 0, rep,
+				    deadline);
+
+		if (err != CCID_OK)
+			return err;
+		chain = rep->bSpecific;
+		if (chain != CHAIN_MORE && chain != CHAIN_END)
+			goto bad;
+		acc_add(acc, rep);
+	}
+	return CCID_OK;
+bad:
+	ccid_log_err("unexpected bChainParameter 0x%02X in a response", chain);
+	return CCID_E_PROTO;
+}
+
+static int transmit_locked(struct ccid_reader *r, unsigned slot,
+			   const uint8_t *apdu, size_t len,
+			   struct resp_acc *acc, uint64_t deadline)
+{
+	struct ccid_reply rep;
+	int err;
+
+	switch (r->level) {
+	case CCID_LEVEL_SHORT_APDU:
+		return transmit_short(r, slot, apdu, len, acc, deadline);
+	case CCID_LEVEL_EXT_APDU:
+		err = send_chained(r, slot, apdu, len, &rep, deadline);
+		if (err == CCID_OK)
+			err = recv_chained(r, slot, &rep, acc, deadline);
+		return err;
+	default:
+		ccid_log_err("%s: the reader works at %s level, which ccidkit does not support yet",
+			     r->base_name, ccid_level_name(r->level));
+		return CCID_E_NOT_SUPPORTED;
+	}
+}
+
+int ccid_slot_transmit(struct ccid_reader *r, unsigned slot,
+		       const uint8_t *apdu, size_t apdu_len, uint8_t *resp,
+		       size_t cap, size_t *resp_len, uint64_t deadline)
+{
+	struct resp_acc acc = { .buf = resp, .cap = cap, .total = 0 };
+	int err;
+
+	if (apdu == NULL || apdu_len == 0 || resp_len == NULL ||
+	    (resp == NULL && cap > 0))
+		return CCID_E_INVAL;
+	*resp_len = 0;
+	err = slot_begin(r, slot);
+	if (err != CCID_OK)
+		return err;
+	err = transmit_locked(r, slot, apdu, apdu_len, &acc, deadline);
+	/* the response may hold secrets (keys, decrypted data) */
+	explicit_bzero(r->rx, r->buf_cap);
+	slot_end(r);
+	if (err != CCID_OK)
+		return err;
+	if (acc.total < 2) {
+		ccid_log_err("response of %zu bytes has no SW1 SW2", acc.total);
+		return CCID_E_PROTO;
+	}
+	*resp_len = acc.total;
+	/* the whole chain was read (drained), so the pipe is clean */
+	return acc.total > cap ? CCID_E_OVERFLOW : CCID_OK;
+}

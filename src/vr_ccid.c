@@ -1,1 +1,399 @@
-/* placeholder: being written */
+/* ccidkit — the virtual reader's CCID model (see vr_ccid.h).
+ * Message layouts: CCID 1.1 §6.1 (PC_to_RDR), §6.2 (RDR_to_PC), §6.3
+ * (interrupt), all multi-byte fields little-endian. */
+#include "config.h"
+#include "src/vr_ccid.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* CCID 1.1 §6.1 / §6.2 message types. */
+enum {
+	PC_to_RDR_SetParameters = 0x61,
+	PC_to_RDR_IccPowerOn = 0x62,
+	PC_to_RDR_IccPowerOff = 0x63,
+	PC_to_RDR_GetSlotStatus = 0x65,
+	PC_to_RDR_Secure = 0x69,
+	PC_to_RDR_T0APDU = 0x6A,
+	PC_to_RDR_Escape = 0x6B,
+	PC_to_RDR_GetParameters = 0x6C,
+	PC_to_RDR_ResetParameters = 0x6D,
+	PC_to_RDR_IccClock = 0x6E,
+	PC_to_RDR_XfrBlock = 0x6F,
+	PC_to_RDR_Mechanical = 0x71,
+	PC_to_RDR_Abort = 0x72,
+	PC_to_RDR_SetDataRateAndClockFrequency = 0x73,
+	RDR_to_PC_DataBlock = 0x80,
+	RDR_to_PC_SlotStatus = 0x81,
+	RDR_to_PC_Parameters = 0x82,
+	RDR_to_PC_Escape = 0x83,
+	RDR_to_PC_DataRateAndClockFrequency = 0x84,
+	RDR_to_PC_NotifySlotChange = 0x50,
+};
+
+/* bStatus (CCID 1.1 §6.2.6): bmICCStatus | bmCommandStatus << 6. */
+enum {
+	ICC_ACTIVE = 0, ICC_INACTIVE = 1, ICC_ABSENT = 2,
+	CMD_FAILED = 0x40, CMD_TIME_EXTENSION = 0x80,
+};
+
+/* Clock and data rate values of the class descriptor and class requests. */
+#define VR_CLOCK_KHZ 4000u
+#define VR_DATA_RATE 10752u		/* 4 MHz / 372 (Fi 372, Di 1) */
+#define VR_MAX_DATA_RATE 344086u	/* 4 MHz * 32 / 372 (Di 32) */
+static const uint32_t data_rates[] = { VR_DATA_RATE, VR_MAX_DATA_RATE };
+
+struct vr_msg {
+	struct vr_msg *next;
+	size_t len, off;
+	uint8_t data[];
+};
+
+struct vr_queue {
+	struct vr_msg *head, *tail;
+};
+
+struct vr_slot {
+	const struct vr_card *card;
+	bool powered;
+	bool clock_stopped;
+	bool changed;			/* since the last NotifySlotChange */
+	uint8_t params[7];		/* CCID §6.1.7 abProtocolDataStructure */
+	/* extended APDU chaining, CCID 1.1 §6.1.4 */
+	uint8_t *cmd;			/* command being assembled */
+	size_t cmd_len;
+	uint8_t *resp;			/* response parts not yet sent */
+	size_t resp_len, resp_off;
+};
+
+struct vr_ccid {
+	struct vr_ccid_config cfg;
+	struct vr_slot slot[VR_CCID_MAX_SLOTS];
+	uint8_t *in;			/* bulk-OUT reassembly */
+	size_t in_len;
+	size_t skip;			/* bytes of an oversized message to drop */
+	uint8_t *work;			/* card response scratch */
+	struct vr_queue bulk, intr;
+};
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = v & 0xFF;
+	p[1] = v >> 8;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint8_t *queue_push(struct vr_queue *q, size_t len)
+{
+	struct vr_msg *m = calloc(1, sizeof(*m) + len);
+
+	if (m == NULL)
+		return NULL;
+	m->len = len;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	return m->data;
+}
+
+static void queue_pop(struct vr_queue *q)
+{
+	struct vr_msg *m = q->head;
+
+	if (m == NULL)
+		return;
+	q->head = m->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	free(m);
+}
+
+static void queue_clear(struct vr_queue *q)
+{
+	while (q->head)
+		queue_pop(q);
+}
+
+static void slot_drop_chain(struct vr_slot *s)
+{
+	free(s->cmd);
+	s->cmd = NULL;
+	s->cmd_len = 0;
+	free(s->resp);
+	s->resp = NULL;
+	s->resp_len = s->resp_off = 0;
+}
+
+static void slot_default_params(struct vr_slot *s)
+{
+	memset(s->params, 0, sizeof(s->params));
+	if (s->card)
+		memcpy(s->params, s->card->params, s->card->params_len);
+}
+
+static uint8_t icc_status(const struct vr_ccid *c, unsigned slot)
+{
+	const struct vr_slot *s;
+
+	if (slot >= c->cfg.nslots)
+		return ICC_ABSENT;
+	s = &c->slot[slot];
+	if (s->card == NULL)
+		return ICC_ABSENT;
+	return s->powered ? ICC_ACTIVE : ICC_INACTIVE;
+}
+
+/* Queue an RDR_to_PC message echoing the command's bSlot and bSeq (§6.2). */
+static void reply(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
+		  uint8_t status, uint8_t error, uint8_t b9,
+		  const uint8_t *data, size_t len)
+{
+	uint8_t *m = queue_push(&c->bulk, VR_CCID_HDR + len);
+
+	if (m == NULL)
+		return;		/* out of memory: the host times out */
+	m[0] = type;
+	put_le32(m + 1, (uint32_t)len);
+	m[5] = cmd[5];
+	m[6] = cmd[6];
+	m[7] = status;
+	m[8] = error;
+	m[9] = b9;
+	if (len)
+		memcpy(m + VR_CCID_HDR, data, len);
+}
+
+static void fail(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
+		 uint8_t error)
+{
+	reply(c, type, cmd, icc_status(c, cmd[5]) | CMD_FAILED, error, 0,
+	      NULL, 0);
+}
+
+static void slot_status(struct vr_ccid *c, const uint8_t *cmd)
+{
+	const struct vr_slot *s = &c->slot[cmd[5]];
+
+	/* bClockStatus: 0 running, 1 stopped in state L (CCID §6.2.2) */
+	reply(c, RDR_to_PC_SlotStatus, cmd, icc_status(c, cmd[5]), 0,
+	      s->powered && s->clock_stopped ? 1 : 0, NULL, 0);
+}
+
+struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
+{
+	struct vr_ccid *c;
+	int e = -EINVAL;
+
+	if (cfg == NULL || cfg->nslots < 1 || cfg->nslots > VR_CCID_MAX_SLOTS ||
+	    cfg->dwMaxCCIDMessageLength < 64 ||
+	    cfg->dwMaxCCIDMessageLength > VR_CCID_APDU_MAX + VR_CCID_HDR ||
+	    (cfg->level != VR_LEVEL_TPDU && cfg->dwMaxCCIDMessageLength < 271) ||
+	    (cfg->level != VR_LEVEL_TPDU && cfg->level != VR_LEVEL_SHORT &&
+	     cfg->level != VR_LEVEL_EXTENDED) ||
+	    cfg->card_class < 1 || cfg->card_class > 3)
+		goto out;
+	e = -ENOMEM;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto out;
+	c->cfg = *cfg;
+	if (c->cfg.insert_card == NULL)
+		c->cfg.insert_card = vr_card_find("test");
+	c->in = malloc(cfg->dwMaxCCIDMessageLength);
+	c->work = malloc(VR_CARD_RESP_MAX);
+	if (c->in == NULL || c->work == NULL) {
+		vr_ccid_free(&c);
+		goto out;
+	}
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		c->slot[i].card = cfg->start_card;
+		c->slot[i].changed = cfg->start_card != NULL;
+		slot_default_params(&c->slot[i]);
+	}
+	return c;
+out:
+	if (err)
+		*err = e;
+	return NULL;
+}
+
+void vr_ccid_free(struct vr_ccid **ccid)
+{
+	struct vr_ccid *c;
+
+	if (ccid == NULL || *ccid == NULL)
+		return;
+	c = *ccid;
+	for (unsigned i = 0; i < VR_CCID_MAX_SLOTS; i++)
+		slot_drop_chain(&c->slot[i]);
+	queue_clear(&c->bulk);
+	queue_clear(&c->intr);
+	free(c->in);
+	free(c->work);
+	free(c);
+	*ccid = NULL;
+}
+
+const struct vr_ccid_config *vr_ccid_config(const struct vr_ccid *ccid)
+{
+	return &ccid->cfg;
+}
+
+void vr_ccid_reset(struct vr_ccid *ccid)
+{
+	for (unsigned i = 0; i < ccid->cfg.nslots; i++) {
+		struct vr_slot *s = &ccid->slot[i];
+
+		slot_drop_chain(s);
+		s->powered = false;
+		s->clock_stopped = false;
+		slot_default_params(s);
+	}
+	ccid->in_len = 0;
+	ccid->skip = 0;
+	queue_clear(&ccid->bulk);
+	queue_clear(&ccid->intr);
+}
+
+/* CCID 1.1 §5.1, Table 5.1-1. */
+void vr_ccid_class_descriptor(const struct vr_ccid *ccid,
+			      uint8_t d[VR_CCID_CLASS_DESC_LEN])
+{
+	/* 0x02 automatic parameters from the ATR, 0x10 automatic clock
+	 * change, 0x20 automatic baud rate change, 0x80 automatic PPS made by
+	 * the CCID: the driver needs no PPS of its own. */
+	uint32_t features = 0x02 | 0x10 | 0x20 | 0x80;
+
+	if (ccid->cfg.auto_voltage)
+		features |= 0x08;
+	features |= (uint32_t)ccid->cfg.level;
+	memset(d, 0, VR_CCID_CLASS_DESC_LEN);
+	d[0] = VR_CCID_CLASS_DESC_LEN;
+	d[1] = 0x21;
+	put_le16(d + 2, 0x0110);			/* bcdCCID */
+	d[4] = (uint8_t)(ccid->cfg.nslots - 1);		/* bMaxSlotIndex */
+	d[5] = 0x07;					/* bVoltageSupport 5/3/1.8 V */
+	put_le32(d + 6, 0x03);				/* dwProtocols T=0, T=1 */
+	put_le32(d + 10, VR_CLOCK_KHZ);			/* dwDefaultClock */
+	put_le32(d + 14, VR_CLOCK_KHZ);			/* dwMaximumClock */
+	d[18] = 1;					/* bNumClockSupported */
+	put_le32(d + 19, VR_DATA_RATE);			/* dwDataRate */
+	put_le32(d + 23, VR_MAX_DATA_RATE);		/* dwMaxDataRate */
+	d[27] = sizeof(data_rates) / sizeof(data_rates[0]); /* bNumDataRatesSupported */
+	put_le32(d + 28, 254);				/* dwMaxIFSD */
+	put_le32(d + 32, 0);				/* dwSynchProtocols */
+	put_le32(d + 36, 0);				/* dwMechanical */
+	put_le32(d + 40, features);			/* dwFeatures */
+	put_le32(d + 44, ccid->cfg.dwMaxCCIDMessageLength);
+	d[48] = 0xFF;					/* bClassGetResponse: echo */
+	d[49] = 0xFF;					/* bClassEnvelope: echo */
+	put_le16(d + 50, 0);				/* wLcdLayout */
+	d[52] = 0;					/* bPINSupport */
+	d[53] = 1;					/* bMaxCCIDBusySlots */
+}
+
+/* CCID 1.1 §6.1.1 PC_to_RDR_IccPowerOn: bPowerSelect 0 auto, 1 5 V, 2 3 V,
+ * 3 1.8 V. The card refuses voltages above its class (ISO 7816-3 §6.2.4). */
+static void cmd_power_on(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	uint8_t sel = cmd[7];
+
+	if (dlen != 0)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_BAD_LENGTH);
+	if (sel > 3)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_BAD_POWERSELECT);
+	if (s->card == NULL)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+	if (sel != 0 && sel < c->cfg.card_class) {
+		s->powered = false;
+		return fail(c, RDR_to_PC_DataBlock, cmd,
+			    VR_ERR_ICC_CLASS_NOT_SUPPORTED);
+	}
+	/* a (warm) reset ends any chaining and restores the ATR's defaults */
+	slot_drop_chain(s);
+	slot_default_params(s);
+	s->powered = true;
+	s->clock_stopped = false;
+	reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0, s->card->atr,
+	      s->card->atr_len);
+}
+
+static void cmd_power_off(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+
+	if (dlen != 0)
+		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_BAD_LENGTH);
+	slot_drop_chain(s);
+	s->powered = false;
+	s->clock_stopped = false;
+	slot_status(c, cmd);
+}
+
+/* §6.1.5-§6.1.7 and §6.2.3: answer with the current parameters. */
+static void parameters(struct vr_ccid *c, const uint8_t *cmd)
+{
+	const struct vr_slot *s = &c->slot[cmd[5]];
+
+	reply(c, RDR_to_PC_Parameters, cmd, icc_status(c, cmd[5]), 0,
+	      s->card->protocol, s->params, s->card->params_len);
+}
+
+static void cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+
+	if (cmd[0] != PC_to_RDR_SetParameters && dlen != 0)
+		return fail(c, RDR_to_PC_Parameters, cmd, VR_ERR_BAD_LENGTH);
+	if (s->card == NULL)
+		return fail(c, RDR_to_PC_Parameters, cmd, VR_ERR_ICC_MUTE);
+	if (cmd[0] == PC_to_RDR_ResetParameters)
+		slot_default_params(s);
+	if (cmd[0] == PC_to_RDR_SetParameters) {
+		/* bProtocolNum must be the one protocol the card offers */
+		if (cmd[7] != s->card->protocol)
+			return fail(c, RDR_to_PC_Parameters, cmd,
+				    VR_ERR_BAD_POWERSELECT);
+		if (dlen != s->card->params_len)
+			return fail(c, RDR_to_PC_Parameters, cmd,
+				    VR_ERR_BAD_LENGTH);
+		memcpy(s->params, cmd + VR_CCID_HDR, dlen);
+	}
+	parameters(c, cmd);
+}
+
+/* §6.1.9 PC_to_RDR_IccClock: bClockCommand 0 restart, 1 stop. */
+static void cmd_clock(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	if (dlen != 0)
+		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_BAD_LENGTH);
+	if (cmd[7] > 1)
+		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_BAD_POWERSELECT);
+	c->slot[cmd[5]].clock_stopped = cmd[7] == 1;
+	slot_status(c, cmd);
+}
+
+/* §6.1.14: echo the requested clock and rate as if applied. */
+static void cmd_rate_clock(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	if (dlen != 8)
+		return fail(c, RDR_to_PC_DataRateAndClockFrequency, cmd,
+			    VR_ERR_BAD_LENGTH);
+	reply(c, RDR_to_PC_DataRateAndClockFrequency, cmd,
+	      icc_status(c, cmd[5]), 0, 0, cmd + VR_CCID_HDR, 8);
+}

@@ -1,1 +1,112 @@
-/* placeholder */
+/* ccidkit — the virtual reader's CCID model (sans-I/O).
+ *
+ * Fed bulk-OUT data (one PC_to_RDR message, possibly split over several
+ * 64-byte packets), it queues the RDR_to_PC bulk-IN answers; card insertion
+ * and removal queue RDR_to_PC_NotifySlotChange interrupt messages. No
+ * sockets, no clocks: the USB layer (vr_usb.c) moves the bytes.
+ *
+ * The encoding here is written from CCID 1.1 directly and deliberately shares
+ * nothing with ccid/msg.c, so tests of the driver against this reader never
+ * check code against itself.
+ */
+#ifndef CCIDKIT_VR_CCID_H
+#define CCIDKIT_VR_CCID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/vr_card.h"
+
+#define VR_CCID_MAX_SLOTS 8
+#define VR_CCID_HDR 10
+#define VR_CCID_CLASS_DESC_LEN 54
+/* Longest extended APDU: 4 + 3 + 65535 + 2 bytes (ISO 7816-4 §5.1). */
+#define VR_CCID_APDU_MAX (4 + 3 + 65535 + 2)
+/* Bulk packet size of the endpoints: full speed. */
+#define VR_CCID_PACKET 64
+
+/* dwFeatures exchange level bits (CCID 1.1 §5.1). */
+enum vr_level {
+	VR_LEVEL_TPDU = 0x00010000,
+	VR_LEVEL_SHORT = 0x00020000,
+	VR_LEVEL_EXTENDED = 0x00040000,
+};
+
+/* CCID 1.1 §6.2.6 bError values used by the model. */
+enum {
+	VR_ERR_CMD_NOT_SUPPORTED = 0x00,
+	VR_ERR_BAD_LENGTH = 0x01,
+	VR_ERR_BAD_SLOT = 0x05,
+	VR_ERR_BAD_POWERSELECT = 0x07,
+	VR_ERR_BAD_LEVEL_PARAMETER = 0x08,
+	VR_ERR_ICC_CLASS_NOT_SUPPORTED = 0xF5,
+	VR_ERR_XFR_OVERRUN = 0xFC,
+	VR_ERR_ICC_MUTE = 0xFE,
+	VR_ERR_CMD_ABORTED = 0xFF,
+};
+
+struct vr_ccid_config {
+	unsigned nslots;			/* 1..8 */
+	enum vr_level level;
+	uint32_t dwMaxCCIDMessageLength;	/* 64..65554; >= 271 for APDU levels */
+	bool auto_voltage;			/* dwFeatures 0x08 */
+	/* Lowest bPowerSelect class the card accepts: 1 (5 V, any), 2 (3 V),
+	 * 3 (1.8 V). A PowerOn asking for a lower class number (a higher
+	 * voltage) fails with ICC_CLASS_NOT_SUPPORTED. */
+	unsigned card_class;
+	unsigned time_extension;		/* interim replies before each XfrBlock answer */
+	const struct vr_card *start_card;	/* in every slot at start, or NULL */
+	const struct vr_card *insert_card;	/* what `insert` puts in */
+};
+
+struct vr_ccid;
+
+/* Checks the configuration; NULL with *err (negative errno) on failure. */
+struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err);
+void vr_ccid_free(struct vr_ccid **ccid);
+const struct vr_ccid_config *vr_ccid_config(const struct vr_ccid *ccid);
+
+/* The 54-byte CCID class descriptor (CCID 1.1 §5.1) for this configuration. */
+void vr_ccid_class_descriptor(const struct vr_ccid *ccid,
+			      uint8_t out[VR_CCID_CLASS_DESC_LEN]);
+
+/* A new host: power every slot down, drop partial messages, queued answers,
+ * chaining state and queued interrupts; card presence is kept. */
+void vr_ccid_reset(struct vr_ccid *ccid);
+
+/* One bulk-OUT transfer (or one packet of it). Answers are queued. A chunk
+ * that leaves the message incomplete is kept only if its length is a
+ * multiple of the 64-byte packet size (USB: a short packet ends the
+ * transfer); otherwise the message is answered with bError 1. */
+void vr_ccid_bulk_out(struct vr_ccid *ccid, const uint8_t *data, size_t len);
+
+/* Bytes of the first queued bulk-IN message not yet read (0 = none). */
+size_t vr_ccid_bulk_in_pending(const struct vr_ccid *ccid);
+/* Copy up to cap bytes of the first queued bulk-IN message; the rest of a
+ * longer message stays for the next read. Returns the number copied. */
+size_t vr_ccid_bulk_in(struct vr_ccid *ccid, uint8_t *buf, size_t cap);
+
+/* Insert a card (NULL = the configured insert card) / remove it. Queue a
+ * NotifySlotChange. -EINVAL for a bad slot, -EALREADY when nothing changes
+ * (no notification then). Removing a card powers it down. */
+int vr_ccid_insert(struct vr_ccid *ccid, unsigned slot, const struct vr_card *card);
+int vr_ccid_remove(struct vr_ccid *ccid, unsigned slot);
+bool vr_ccid_present(const struct vr_ccid *ccid, unsigned slot);
+bool vr_ccid_powered(const struct vr_ccid *ccid, unsigned slot);
+
+/* Length of a NotifySlotChange: 1 + ceil(2 * nslots / 8) (CCID 1.1 §6.3.1). */
+size_t vr_ccid_notify_len(const struct vr_ccid *ccid);
+/* Pop the first queued interrupt message; returns its length, 0 if none. */
+size_t vr_ccid_interrupt(struct vr_ccid *ccid, uint8_t *buf, size_t cap);
+/* The message for a host that just started listening: drops the queue and
+ * returns current presence with the changed bit of every occupied slot. */
+size_t vr_ccid_interrupt_initial(struct vr_ccid *ccid, uint8_t *buf, size_t cap);
+
+/* Class-specific control request (CCID 1.1 §5.3): bRequest 1 ABORT (no data),
+ * 2 GET_CLOCK_FREQUENCIES, 3 GET_DATA_RATES (data into out, at most cap bytes).
+ * Returns 0, or -EINVAL for anything else (the USB layer stalls). */
+int vr_ccid_control(struct vr_ccid *ccid, uint8_t bRequest, uint16_t wValue,
+		    uint8_t *out, size_t cap, size_t *out_len);
+
+#endif
