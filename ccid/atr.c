@@ -402,8 +402,10 @@ void ccid_atr_print(const struct ccid_atr *atr, FILE *out)
 		fprintf(out, " %02X", atr->raw[i]);
 	fprintf(out, "\nTS = 0x%02X: %s convention\n", atr->ts,
 		atr->inverse ? "inverse" : "direct");
-	fprintf(out, "T0 = 0x%02X: K=%zu historical bytes\n", atr->t0,
-		atr->nhist);
+	fprintf(out, "T0 = 0x%02X: next:%s%s%s%s%s; K=%zu historical bytes\n",
+		atr->t0, atr->t0 & 0x10 ? " TA" : "", atr->t0 & 0x20 ? " TB" : "",
+		atr->t0 & 0x40 ? " TC" : "", atr->t0 & 0x80 ? " TD" : "",
+		atr->t0 >> 4 ? "" : " none", atr->nhist);
 	print_interface(atr, out);
 	print_summary(atr, out);
 	print_hist(atr, out);

@@ -285,9 +285,10 @@ static void print_tail(const struct ccid_desc *d, FILE *out)
 			d->wLcdLayout, d->wLcdLayout >> 8, d->wLcdLayout & 0xFF);
 	else
 		fprintf(out, "  wLcdLayout: 0x0000 (no LCD)\n");
-	fprintf(out, "  bPINSupport: 0x%02X%s%s%s\n", d->bPINSupport,
-		d->bPINSupport & 1 ? " (PIN verification)" : "",
-		d->bPINSupport & 2 ? " (PIN modification)" : "",
+	fprintf(out, "  bPINSupport: 0x%02X%s%s%s%s\n", d->bPINSupport,
+		d->bPINSupport & 1 ? " PIN verification" : "",
+		(d->bPINSupport & 3) == 3 ? "," : "",
+		d->bPINSupport & 2 ? " PIN modification" : "",
 		d->bPINSupport & 3 ? "" : " (none)");
 	fprintf(out, "  bMaxCCIDBusySlots: %u\n", d->bMaxCCIDBusySlots);
 }

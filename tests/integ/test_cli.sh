@@ -31,7 +31,7 @@ check "apdu: short ECHO" 0 "$(expect "> 80 10 00 00 03 01 02 03 03" "< 01 02 03"
 check "apdu: several APDUs, SELECT, errors as status words" 0 "$(expect \
 	"> 00 A4 04 00 08 F0 63 63 69 64 6B 69 74" "SW: 90 00 (success)" \
 	"> 00 A4 04 00 02 3F 00" "SW: 6A 82 (file or application not found)" \
-	"> 80 FF 00 00" "SW: 6D 00 (instruction code not supported or invalid)" \
+	"> 80 FF 00 00" "SW: 6D 00 (instruction not supported)" \
 	"> 90 10 00 00" "SW: 6E 00 (class not supported)" \
 	"> 80 16 00 00" "SW: 90 00 (success)")" \
 	-- "$CCIDKIT" apdu '00A4040008F0636369646B6974' '00 A4 04 00 02 3F 00' '80 FF 00 00' '90 10 00 00' '80 16 00 00'
