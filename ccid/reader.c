@@ -228,6 +228,36 @@ static int reader_abort(struct ccid_reader *r, uint8_t slot, uint8_t seq)
 	}
 }
 
+/* ISO 7816-4 §7.5: VERIFY (20/21), CHANGE REFERENCE DATA (24), RESET
+ * RETRY COUNTER (2C) carry PINs; PC_to_RDR_Secure carries PIN-pad blocks.
+ * Their bytes never reach a log (DESIGN.md: secrets stay secret). */
+static bool carries_secret(const uint8_t *msg, size_t len)
+{
+	uint8_t ins;
+
+	if (len > 0 && msg[0] == PC_to_RDR_Secure)
+		return true;
+	if (len <= CCID_HEADER_LEN + 1 || msg[0] != PC_to_RDR_XfrBlock)
+		return false;
+	ins = msg[CCID_HEADER_LEN + 1];
+	return ins == 0x20 || ins == 0x21 || ins == 0x24 || ins == 0x2C;
+}
+
+static void log_message(const char *dir, const uint8_t *msg, size_t len)
+{
+	if (ccid_log_get_level() < CCID_LOG_DEBUG)
+		return;
+	if (carries_secret(msg, len)) {
+		/* header + CLA INS P1 P2 only */
+		size_t shown = len < CCID_HEADER_LEN + 4 ? len : CCID_HEADER_LEN + 4;
+
+		ccid_log_hex(CCID_LOG_DEBUG, __func__, dir, msg, shown);
+		ccid_log_dbg("%s: %zu more bytes redacted (PIN)", dir, len - shown);
+		return;
+	}
+	ccid_log_hex(CCID_LOG_DEBUG, __func__, dir, msg, len);
+}
+
 /* Deadline arithmetic that cannot wrap. */
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
@@ -295,6 +325,7 @@ static int await_reply(struct ccid_reader *r, struct xchg *x,
 		}
 		if (err != CCID_OK)
 			return tp_error(r, err, "bulk-IN");
+		log_message("RDR_to_PC", r->rx, len);
 		err = ccid_msg_decode(r->rx, len, rep);
 		if (err != CCID_OK) {
 			ccid_log_err("undecodable reply (%zu bytes)", len);
@@ -321,12 +352,14 @@ int ccid_reader_command(struct ccid_reader *r, uint8_t type, uint8_t slot,
 		return CCID_E_NOT_FOUND;
 	if (ccid_reader_is_gone(r))
 		return CCID_E_NO_DEVICE;
-	x.seq = r->seq++; /* wraps at 255 (CCID 1.1 §6.1) */
+	x.seq = r->seq;
 	x.deadline_max = add_sat(deadline, CCID_TIME_EXTENSION_MAX_MS);
 	err = ccid_msg_encode(type, slot, x.seq, param, data, data_len, r->tx,
 			      r->buf_cap, &len);
 	if (err != CCID_OK)
-		return err;
+		return err; /* CCID_E_OVERFLOW: beyond dwMaxCCIDMessageLength */
+	r->seq++; /* wraps at 255 (CCID 1.1 §6.1) */
+	log_message("PC_to_RDR", r->tx, len);
 	err = r->tp->ops->bulk_out(r->tp, r->tx, len, deadline);
 	/* the command may carry a PIN or key: do not leave it lying around */
 	explicit_bzero(r->tx, len);
@@ -410,7 +443,7 @@ static int reader_init_sync(struct ccid_reader *r)
 
 static void reader_destroy(struct ccid_reader *r, bool sync)
 {
-	if (r->tp != NULL && r->tp->info.has_interrupt)
+	if (r->tp != NULL && r->intr_started)
 		r->tp->ops->intr_stop(r->tp);
 	ccid_transport_free(&r->tp);
 	free(r->tx);
@@ -480,7 +513,6 @@ int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
 		    struct ccid_reader **out)
 {
 	struct ccid_reader *r;
-	bool want_intr;
 	int err;
 
 	if (out != NULL)
@@ -496,22 +528,17 @@ int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
 	}
 	r->tp = tp;
 	r->refs = 1;
-	/* has_interrupt doubles as "intr_start succeeded": reader_destroy()
-	 * stops the pipe only then */
-	want_intr = tp->info.has_interrupt;
-	tp->info.has_interrupt = false;
 	err = reader_init_sync(r);
 	if (err != CCID_OK) {
 		reader_destroy(r, false);
 		return err;
 	}
 	err = reader_setup(r);
-	if (err == CCID_OK && want_intr) {
-		if (tp->ops->intr_start(tp, reader_intr_cb, r) == CCID_OK)
-			tp->info.has_interrupt = true;
-		else /* bulk replies still tell us about cards */
-			ccid_log_info("%s: interrupt pipe unusable",
-				      r->base_name);
+	if (err == CCID_OK && tp->info.has_interrupt) {
+		r->intr_started = tp->ops->intr_start(tp, reader_intr_cb, r) == CCID_OK;
+		/* without it, bulk replies still tell us about cards */
+		if (!r->intr_started)
+			ccid_log_info("%s: interrupt pipe unusable", r->base_name);
 	}
 	if (err == CCID_OK)
 		err = reader_probe_slots(r, deadline);

@@ -57,6 +57,7 @@ struct ccid_reader {
 	uint8_t seq;               /* next bSeq; under io_lock */
 	uint8_t *tx, *rx;          /* message buffers, dwMaxCCIDMessageLength */
 	size_t buf_cap;
+	bool intr_started;         /* intr_start succeeded: intr_stop at the end */
 
 	/* under state_lock */
 	bool gone;

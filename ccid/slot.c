@@ -139,6 +139,11 @@ static int power_on_once(struct ccid_reader *r, unsigned slot, uint8_t sel,
 	int err = slot_cmd(r, PC_to_RDR_IccPowerOn, slot, param, NULL, 0, rep,
 			   deadline);
 
+	/* ICC_MUTE with bmICCStatus "inactive" in answer to IccPowerOn means
+	 * the card did not answer reset at this class: that is a mute card,
+	 * not one someone forgot to power. */
+	if (err == CCID_E_UNPOWERED)
+		err = CCID_E_CARD_MUTE;
 	if (err != CCID_OK)
 		return err;
 	if (rep->dwLength == 0 || rep->dwLength > CCID_ATR_MAX) {

@@ -1,3 +1,1447 @@
-/* placeholder */
-int main(void);
-int main(void) { return 1; }
+/* ccidkit tests — the reader exchange loop and the slot engine, against
+ * the scripted fake transport: exact bytes on the wire, exact errors,
+ * exact slot states. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ccid/clock.h"
+#include "ccid/err.h"
+#include "ccid/reader.h"
+#include "ccid/slot.h"
+#include "fake/fake_transport.h"
+
+#define D5S ccid_deadline_in(5000)
+
+/* ------------------------------------------------------------------ */
+/* Readers                                                            */
+
+enum rd {
+	RD_SHORT,  /* short APDU, auto voltage, 271-byte messages */
+	RD_EXT,    /* extended APDU, 26-byte messages: 16-byte chunks */
+	RD_TPDU,   /* TPDU level */
+	RD_MULTI,  /* 3 slots, short APDU, interrupt pipe */
+	RD_NOAUTO, /* short APDU, 5/3/1.8 V, no automatic voltage */
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* CCID 1.1 §5.1 class descriptor, 54 bytes */
+static void make_desc(uint8_t d[54], uint32_t features, uint32_t maxmsg,
+		      uint8_t bMaxSlotIndex, uint8_t bVoltageSupport)
+{
+	memset(d, 0, 54);
+	d[0] = 54;
+	d[1] = 0x21;
+	d[2] = 0x10;
+	d[3] = 0x01;
+	d[4] = bMaxSlotIndex;
+	d[5] = bVoltageSupport;
+	put32(d + 6, 3);        /* T=0, T=1 */
+	put32(d + 10, 4000);
+	put32(d + 14, 4000);
+	put32(d + 19, 10752);
+	put32(d + 23, 10752);
+	put32(d + 28, 254);
+	put32(d + 40, features);
+	put32(d + 44, maxmsg);
+	d[48] = 0xFF;
+	d[49] = 0xFF;
+	d[53] = 1;
+}
+
+static struct fake_transport *make_fake(enum rd kind)
+{
+	uint8_t d[54];
+	struct fake_transport *f;
+
+	switch (kind) {
+	case RD_SHORT:
+		make_desc(d, CCID_FEAT_LEVEL_SHORT_APDU | CCID_FEAT_AUTO_VOLTAGE,
+			  271, 0, 0x07);
+		break;
+	case RD_EXT:
+		make_desc(d, CCID_FEAT_LEVEL_EXT_APDU | CCID_FEAT_AUTO_VOLTAGE,
+			  26, 0, 0x07);
+		break;
+	case RD_TPDU:
+		make_desc(d, CCID_FEAT_LEVEL_TPDU | CCID_FEAT_AUTO_VOLTAGE,
+			  271, 0, 0x07);
+		break;
+	case RD_MULTI:
+		make_desc(d, CCID_FEAT_LEVEL_SHORT_APDU | CCID_FEAT_AUTO_VOLTAGE,
+			  271, 2, 0x07);
+		break;
+	case RD_NOAUTO:
+	default:
+		make_desc(d, CCID_FEAT_LEVEL_SHORT_APDU, 271, 0, 0x07);
+		break;
+	}
+	f = fake_transport_new(d, sizeof(d));
+	f->base.info.has_interrupt = kind == RD_MULTI;
+	return f;
+}
+
+/* GetSlotStatus per slot at ccid_reader_new: slot 0 holds an unpowered
+ * card, the others are empty.  Leaves bSeq = nslots. */
+static const struct fake_step probe1[] = {
+	FAKE_OUT("65 00000000 00 00 000000"),
+	FAKE_IN("81 00000000 00 00 01 00 00"),
+};
+static const struct fake_step probe3[] = {
+	FAKE_OUT("65 00000000 00 00 000000"),
+	FAKE_IN("81 00000000 00 00 01 00 00"),
+	FAKE_OUT("65 00000000 01 01 000000"),
+	FAKE_IN("81 00000000 01 01 02 00 00"),
+	FAKE_OUT("65 00000000 02 02 000000"),
+	FAKE_IN("81 00000000 02 02 02 00 00"),
+};
+
+struct fx {
+	struct fake_transport *f;
+	struct ccid_reader *r;
+};
+
+static void fx_open_fake(struct fx *x, struct fake_transport *f)
+{
+	x->f = f;
+	if (f->base.info.class_desc[4] == 2)
+		FAKE_SCRIPT(f, probe3);
+	else
+		FAKE_SCRIPT(f, probe1);
+	assert_int_equal(ccid_reader_new(&f->base, D5S, &x->r), CCID_OK);
+	assert_non_null(x->r);
+	fake_transport_done(f);
+	f->ops = 0;
+}
+
+static void fx_open(struct fx *x, enum rd kind)
+{
+	fx_open_fake(x, make_fake(kind));
+}
+
+static void fx_close(struct fx *x)
+{
+	fake_transport_done(x->f);
+	ccid_reader_unref(&x->r);
+	assert_null(x->r);
+	assert_true(x->f->closed);
+	assert_false(x->f->intr_running);
+	fake_transport_free(&x->f);
+}
+
+static struct ccid_slot_state slot_state(struct fx *x, unsigned n,
+					 uint64_t *gen)
+{
+	struct ccid_slot_state s;
+
+	assert_int_equal(ccid_reader_slot_state(x->r, n, &s, gen), CCID_OK);
+	return s;
+}
+
+static const uint8_t ATR10[] = { 0x3B, 0x88, 0x80, 0x01, 0x00, 0x00,
+				 0x00, 0x00, 0x77, 0x81 };
+#define ATR10_HEX "3B 88 80 01 00 00 00 00 77 81"
+
+/* ------------------------------------------------------------------ */
+/* Opening: descriptor, ICCD, names, probe                            */
+
+static void test_new_initial_state(void **state)
+{
+	struct fx x;
+	struct ccid_slot_state s;
+	uint64_t gen = 0;
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	assert_int_equal(x.r->nslots, 3);
+	assert_int_equal(x.r->level, CCID_LEVEL_SHORT_APDU);
+	assert_int_equal(x.r->buf_cap, 271);
+	assert_int_equal(x.r->seq, 3);
+	s = slot_state(&x, 0, &gen);
+	assert_true(s.present);
+	assert_false(s.powered);
+	assert_int_equal(s.changes, 1);
+	s = slot_state(&x, 2, NULL);
+	assert_false(s.present);
+	assert_int_equal(s.changes, 0);
+	assert_int_equal(gen, 1);
+	assert_true(x.f->intr_running);
+	assert_int_equal(ccid_reader_slot_state(x.r, 3, &s, NULL),
+			 CCID_E_NOT_FOUND);
+	fx_close(&x);
+}
+
+static void test_new_bad_desc(void **state)
+{
+	struct fake_transport *f = make_fake(RD_SHORT);
+	struct ccid_reader *r = (struct ccid_reader *)&r;
+
+	(void)state;
+	f->base.info.class_desc_len = 53; /* truncated */
+	FAKE_SCRIPT(f, probe1);
+	assert_int_equal(ccid_reader_new(&f->base, D5S, &r), CCID_E_PROTO);
+	assert_null(r);
+	assert_true(f->closed);
+	assert_int_equal(f->ops, 0);
+	fake_transport_free(&f);
+
+	f = make_fake(RD_SHORT);
+	put32(f->base.info.class_desc + 44, 10); /* dwMaxCCIDMessageLength < 11 */
+	assert_int_equal(ccid_reader_new(&f->base, D5S, &r), CCID_E_PROTO);
+	assert_true(f->closed);
+	fake_transport_free(&f);
+
+	assert_int_equal(ccid_reader_new(NULL, D5S, &r), CCID_E_INVAL);
+}
+
+static void test_new_iccd_refused(void **state)
+{
+	struct fake_transport *f = make_fake(RD_MULTI);
+	struct ccid_reader *r = NULL;
+
+	(void)state;
+	f->base.info.bInterfaceProtocol = 1;
+	assert_int_equal(ccid_reader_new(&f->base, D5S, &r),
+			 CCID_E_NOT_SUPPORTED);
+	assert_null(r);
+	assert_true(f->closed);
+	assert_false(f->intr_running);
+	assert_int_equal(f->ops, 0);
+	fake_transport_free(&f);
+}
+
+static void test_new_probe_no_device(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 00 000000"),
+		FAKE_FAULT(CCID_E_NO_DEVICE),
+	};
+	struct fake_transport *f = make_fake(RD_MULTI);
+	struct ccid_reader *r = NULL;
+
+	(void)state;
+	FAKE_SCRIPT(f, script);
+	assert_int_equal(ccid_reader_new(&f->base, D5S, &r), CCID_E_NO_DEVICE);
+	assert_null(r);
+	fake_transport_done(f);
+	assert_true(f->closed);
+	assert_false(f->intr_running);
+	fake_transport_free(&f);
+}
+
+static void check_name(const char *m, const char *p, const char *i,
+		       const char *s, const char *want)
+{
+	struct fake_transport *f = make_fake(RD_SHORT);
+	struct fx x;
+
+	strcpy(f->base.info.manufacturer, m);
+	strcpy(f->base.info.product, p);
+	strcpy(f->base.info.interface, i);
+	strcpy(f->base.info.serial, s);
+	fx_open_fake(&x, f);
+	assert_string_equal(x.r->base_name, want);
+	fx_close(&x);
+}
+
+static void test_base_name(void **state)
+{
+	char longp[CCID_USB_STRLEN];
+
+	(void)state;
+	check_name("Fake", "Reader", "", "", "Fake Reader");
+	check_name("Gemalto", "Gemalto USB Shell Token V2", "", "",
+		   "Gemalto USB Shell Token V2");
+	check_name("Yubico", "YubiKey OTP+FIDO+CCID", "", "0123",
+		   "Yubico YubiKey OTP+FIDO+CCID (0123)");
+	check_name("ACS", "ACR122U", "PICC Interface", "", "ACS ACR122U [PICC Interface]");
+	check_name("SCM", "SCR3310", "CCID 21120703", "21120703",
+		   "SCM SCR3310 [CCID 21120703]");
+	check_name("SCM", "SCR3310", "CCID", "9999",
+		   "SCM SCR3310 [CCID] (9999)");
+	check_name("", "", "", "", "CCID reader 08e6:3437");
+	check_name("", "", "If", "S1", "CCID reader 08e6:3437 [If] (S1)");
+	check_name("", "OnlyProduct", "", "", "OnlyProduct");
+	check_name("OnlyMaker", "", "", "", "OnlyMaker");
+	/* too long: cut at 127 characters, still terminated */
+	memset(longp, 'x', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	{
+		struct fake_transport *f = make_fake(RD_SHORT);
+		struct fx x;
+
+		strcpy(f->base.info.product, longp);
+		fx_open_fake(&x, f);
+		assert_int_equal(strlen(x.r->base_name), 127);
+		assert_memory_equal(x.r->base_name, "Fake xxx", 8);
+		fx_close(&x);
+	}
+}
+
+static void test_refcount(void **state)
+{
+	struct fx x;
+	struct ccid_reader *extra;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	extra = ccid_reader_ref(x.r);
+	assert_ptr_equal(extra, x.r);
+	ccid_reader_unref(&extra);
+	assert_null(extra);
+	assert_false(x.f->closed);
+	ccid_reader_unref(NULL);
+	fx_close(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Power                                                              */
+
+static void test_power_on_auto(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 00 00 00"),
+		FAKE_IN("80 0A000000 00 01 00 00 00" ATR10_HEX),
+	};
+	struct fx x;
+	uint8_t atr[64];
+	size_t len = 0;
+	uint64_t g0 = 0, g1 = 0;
+	struct ccid_slot_state s;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	slot_state(&x, 0, &g0);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	assert_int_equal(len, sizeof(ATR10));
+	assert_memory_equal(atr, ATR10, sizeof(ATR10));
+	s = slot_state(&x, 0, &g1);
+	assert_true(s.present);
+	assert_true(s.powered);
+	assert_int_equal(s.atr_len, sizeof(ATR10));
+	assert_memory_equal(s.atr, ATR10, sizeof(ATR10));
+	assert_true(g1 > g0);
+	fx_close(&x);
+}
+
+static void test_power_on_voltage_fallback(void **state)
+{
+	static const struct fake_step script[] = {
+		/* 5 V: ICC_CLASS_NOT_SUPPORTED */
+		FAKE_OUT("62 00000000 00 01 01 00 00"),
+		FAKE_IN("80 00000000 00 01 41 F5 00"),
+		FAKE_OUT("63 00000000 00 02 00 00 00"),
+		FAKE_IN("81 00000000 00 02 01 00 00"),
+		/* 3 V: mute */
+		FAKE_OUT("62 00000000 00 03 02 00 00"),
+		FAKE_IN("80 00000000 00 03 41 FE 00"),
+		FAKE_OUT("63 00000000 00 04 00 00 00"),
+		FAKE_IN("81 00000000 00 04 01 00 00"),
+		/* 1.8 V: ATR */
+		FAKE_OUT("62 00000000 00 05 03 00 00"),
+		FAKE_IN("80 0A000000 00 05 00 00 00" ATR10_HEX),
+	};
+	struct fx x;
+	uint8_t atr[33];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_NOAUTO);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	assert_int_equal(len, 10);
+	assert_memory_equal(atr, ATR10, 10);
+	assert_true(slot_state(&x, 0, NULL).powered);
+	fx_close(&x);
+}
+
+static void test_power_on_only_3v(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 02 00 00"),
+		FAKE_IN("80 0A000000 00 01 00 00 00" ATR10_HEX),
+	};
+	struct fake_transport *f = make_fake(RD_NOAUTO);
+	struct fx x;
+	uint8_t atr[33];
+	size_t len = 0;
+
+	(void)state;
+	f->base.info.class_desc[5] = 0x02; /* bVoltageSupport: 3 V only */
+	fx_open_fake(&x, f);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	fx_close(&x);
+}
+
+static void test_power_on_all_mute(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 01 00 00"),
+		FAKE_IN("80 00000000 00 01 40 FE 00"),
+		FAKE_OUT("63 00000000 00 02 00 00 00"),
+		FAKE_IN("81 00000000 00 02 01 00 00"),
+		FAKE_OUT("62 00000000 00 03 02 00 00"),
+		FAKE_IN("80 00000000 00 03 41 FE 00"),
+		FAKE_OUT("63 00000000 00 04 00 00 00"),
+		FAKE_IN("81 00000000 00 04 01 00 00"),
+		FAKE_OUT("62 00000000 00 05 03 00 00"),
+		FAKE_IN("80 00000000 00 05 41 FE 00"),
+	};
+	struct fx x;
+	uint8_t atr[33];
+	size_t len = 99;
+
+	(void)state;
+	fx_open(&x, RD_NOAUTO);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_E_CARD_MUTE);
+	assert_int_equal(len, 0);
+	assert_false(slot_state(&x, 0, NULL).powered);
+	fx_close(&x);
+}
+
+static void test_power_on_no_card(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 01 00 00"),
+		FAKE_IN("80 00000000 00 01 42 FE 00"),
+	};
+	struct fx x;
+	uint8_t atr[33];
+	size_t len = 0;
+	uint64_t g0 = 0, g1 = 0;
+	struct ccid_slot_state s;
+
+	(void)state;
+	fx_open(&x, RD_NOAUTO);
+	slot_state(&x, 0, &g0);
+	FAKE_SCRIPT(x.f, script);
+	/* no IccPowerOff, no 3 V attempt: the script ends here */
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_E_NO_CARD);
+	s = slot_state(&x, 0, &g1);
+	assert_false(s.present);
+	assert_int_equal(s.changes, 2); /* seen at probe, removed now */
+	assert_int_equal(g1, g0 + 1);
+	fx_close(&x);
+}
+
+static void test_power_on_voltage_last_refused(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 03 00 00"),
+		FAKE_IN("80 00000000 00 01 41 F5 00"),
+	};
+	struct fake_transport *f = make_fake(RD_NOAUTO);
+	struct fx x;
+	uint8_t atr[33];
+	size_t len = 0;
+
+	(void)state;
+	f->base.info.class_desc[5] = 0x04; /* 1.8 V only */
+	fx_open_fake(&x, f);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_E_VOLTAGE);
+	fx_close(&x);
+}
+
+static void test_power_on_hw_error_stops(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 01 00 00"),
+		FAKE_IN("80 00000000 00 01 41 FB 00"),
+	};
+	struct fx x;
+	uint8_t atr[33];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_NOAUTO);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_E_HW);
+	fx_close(&x);
+}
+
+static void test_power_on_bad_atr(void **state)
+{
+	static const struct fake_step empty[] = {
+		FAKE_OUT("62 00000000 00 01 00 00 00"),
+		FAKE_IN("80 00000000 00 01 00 00 00"),
+	};
+	static const struct fake_step big[] = {
+		FAKE_OUT("62 00000000 00 02 00 00 00"),
+		FAKE_IN("80 22000000 00 02 00 00 00"
+			"3B000000000000000000000000000000"
+			"00000000000000000000000000000000 0000"),
+	};
+	struct fx x;
+	uint8_t atr[64];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, empty);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_E_BAD_ATR);
+	fake_transport_done(x.f);
+	FAKE_SCRIPT(x.f, big);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_E_BAD_ATR);
+	assert_false(slot_state(&x, 0, NULL).powered);
+	fx_close(&x);
+}
+
+static void test_power_on_small_buffer(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 00 00 00"),
+		FAKE_IN("80 0A000000 00 01 00 00 00" ATR10_HEX),
+	};
+	struct fx x;
+	uint8_t atr[4];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_E_OVERFLOW);
+	assert_int_equal(len, 10);
+	/* the card is powered all the same, and its ATR known */
+	assert_int_equal(slot_state(&x, 0, NULL).atr_len, 10);
+	fx_close(&x);
+}
+
+static void test_power_off(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 00 00 00"),
+		FAKE_IN("80 0A000000 00 01 00 00 00" ATR10_HEX),
+		FAKE_OUT("63 00000000 00 02 00 00 00"),
+		FAKE_IN("81 00000000 00 02 01 00 00"),
+	};
+	struct fx x;
+	uint8_t atr[33];
+	size_t len = 0;
+	struct ccid_slot_state s;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	assert_int_equal(ccid_slot_power_off(x.r, 0, D5S), CCID_OK);
+	s = slot_state(&x, 0, NULL);
+	assert_true(s.present);
+	assert_false(s.powered);
+	assert_int_equal(s.atr_len, 0);
+	fx_close(&x);
+}
+
+static void test_multi_slot_bytes(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 02 03 00 00 00"),
+		FAKE_IN("80 0A000000 02 03 00 00 00" ATR10_HEX),
+		FAKE_OUT("6F 05000000 02 04 00 00 00 00 B0 00 00 00"),
+		FAKE_IN("80 02000000 02 04 00 00 00 90 00"),
+		FAKE_OUT("63 00000000 01 05 00 00 00"),
+		FAKE_IN("81 00000000 01 05 02 00 00"),
+	};
+	struct fx x;
+	uint8_t atr[33], resp[8];
+	size_t len = 0;
+	static const uint8_t apdu[] = { 0x00, 0xB0, 0x00, 0x00, 0x00 };
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 2, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	assert_true(slot_state(&x, 2, NULL).powered);
+	assert_false(slot_state(&x, 0, NULL).powered);
+	assert_int_equal(ccid_slot_transmit(x.r, 2, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_power_off(x.r, 1, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_power_off(x.r, 3, D5S), CCID_E_NOT_FOUND);
+	fx_close(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Slot status                                                        */
+
+static void test_slot_status(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 01 00 00 00"),
+		FAKE_IN("81 00000000 00 01 00 00 00"),
+		FAKE_OUT("65 00000000 00 02 00 00 00"),
+		FAKE_IN("81 00000000 00 02 01 00 00"),
+		/* "failed, ICC_MUTE, absent": still an answer */
+		FAKE_OUT("65 00000000 00 03 00 00 00"),
+		FAKE_IN("81 00000000 00 03 42 FE 00"),
+		FAKE_OUT("65 00000000 00 04 00 00 00"),
+		FAKE_IN("81 00000000 00 04 40 FB 00"),
+		FAKE_OUT("65 00000000 00 05 00 00 00"),
+		FAKE_IN("81 00000000 00 05 03 00 00"),
+	};
+	struct fx x;
+	enum ccid_icc_status st = CCID_ICC_ABSENT;
+	uint64_t g0 = 0, g1 = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	slot_state(&x, 0, &g0);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_int_equal(st, CCID_ICC_ACTIVE);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_int_equal(st, CCID_ICC_INACTIVE);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_int_equal(st, CCID_ICC_ABSENT);
+	assert_false(slot_state(&x, 0, &g1).present);
+	assert_int_equal(g1, g0 + 1);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_E_HW);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_E_PROTO);
+	assert_int_equal(ccid_slot_get_status(x.r, 1, &st, D5S),
+			 CCID_E_NOT_FOUND);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, NULL, D5S), CCID_E_INVAL);
+	fx_close(&x);
+}
+
+static void test_inactive_reply_clears_power(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 00 00 00"),
+		FAKE_IN("80 0A000000 00 01 00 00 00" ATR10_HEX),
+		FAKE_OUT("65 00000000 00 02 00 00 00"),
+		FAKE_IN("81 00000000 00 02 01 00 00"),
+	};
+	struct fx x;
+	uint8_t atr[33];
+	size_t len;
+	enum ccid_icc_status st;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_false(slot_state(&x, 0, NULL).powered);
+	fx_close(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transmit, short APDU level                                         */
+
+static void test_transmit_short(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 07000000 00 01 00 00 00 00 A4 04 00 02 3F 00"),
+		FAKE_IN("80 04000000 00 01 00 00 00 6F 00 90 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0xA4, 0x04, 0x00, 0x02, 0x3F, 0x00 };
+	static const uint8_t want[] = { 0x6F, 0x00, 0x90, 0x00 };
+	struct fx x;
+	uint8_t resp[16];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(resp, want, sizeof(want));
+	fx_close(&x);
+}
+
+static void test_transmit_short_refusals(void **state)
+{
+	/* case 2 extended: Le = 00 01 00 */
+	static const uint8_t ext[] = { 0x00, 0xB0, 0x00, 0x00, 0x00, 0x01, 0x00 };
+	uint8_t big[262], resp[8];
+	struct fx x;
+	size_t len = 7;
+
+	(void)state;
+	memset(big, 0xAA, sizeof(big)); /* does not parse, too long anyway */
+	fx_open(&x, RD_SHORT);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, ext, sizeof(ext), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_NOT_SUPPORTED);
+	assert_int_equal(len, 0);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, big, sizeof(big), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_NOT_SUPPORTED);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, big, 0, resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_INVAL);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, ext, sizeof(ext), NULL,
+					    8, &len, D5S), CCID_E_INVAL);
+	assert_int_equal(ccid_slot_transmit(x.r, 1, ext, 4, resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_NOT_FOUND);
+	assert_int_equal(x.f->ops, 0);
+	fx_close(&x);
+}
+
+static void test_transmit_short_malformed_sent(void **state)
+{
+	/* Lc = 5 but only one data byte: the card judges it */
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 06000000 00 01 00 00 00 00 A4 04 00 05 3F"),
+		FAKE_IN("80 02000000 00 01 00 00 00 67 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0xA4, 0x04, 0x00, 0x05, 0x3F };
+	struct fx x;
+	uint8_t resp[2];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, 2);
+	assert_int_equal(resp[0], 0x67);
+	fx_close(&x);
+}
+
+static void test_transmit_short_errors(void **state)
+{
+	static const struct fake_step script[] = {
+		/* one byte: no SW1 SW2 */
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		FAKE_IN("80 01000000 00 01 00 00 00 90"),
+		/* parity error */
+		FAKE_OUT("6F 04000000 00 02 00 00 00 00 84 00 00"),
+		FAKE_IN("80 00000000 00 02 40 FD 00"),
+		/* response larger than the caller's buffer */
+		FAKE_OUT("6F 04000000 00 03 00 00 00 00 84 00 00"),
+		FAKE_IN("80 04000000 00 03 00 00 00 01 02 90 00"),
+		/* card not powered */
+		FAKE_OUT("6F 04000000 00 04 00 00 00 00 84 00 00"),
+		FAKE_IN("80 00000000 00 04 41 FE 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[3];
+	size_t len = 5;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_PROTO);
+	assert_int_equal(len, 0);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_XFR);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_OVERFLOW);
+	assert_int_equal(len, 4);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_UNPOWERED);
+	fx_close(&x);
+}
+
+static void test_transmit_tpdu(void **state)
+{
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00, 0x08 };
+	struct fx x;
+	uint8_t resp[16];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_TPDU);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_NOT_SUPPORTED);
+	assert_int_equal(x.f->ops, 0);
+	fx_close(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transmit, extended APDU level (16-byte chunks)                     */
+
+static void test_transmit_ext_single(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 05000000 00 01 00 00 00 00 CA 00 6E 00"),
+		FAKE_IN("80 03000000 00 01 00 00 00 AA 90 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0xCA, 0x00, 0x6E, 0x00 };
+	struct fx x;
+	uint8_t resp[8];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_EXT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, 3);
+	assert_int_equal(resp[0], 0xAA);
+	fx_close(&x);
+}
+
+/* 40-byte command: 16 (wLevelParameter 1) + 16 (3) + 8 (2);
+ * response: 16 (bChainParameter 1) + 16 (3) + 4 (2) = 36 bytes. */
+static const struct fake_step chain_script[] = {
+	FAKE_OUT("6F 10000000 00 01 00 01 00"
+		 "00010203 04050607 08090A0B 0C0D0E0F"),
+	FAKE_IN("80 00000000 00 01 00 00 10"),
+	FAKE_OUT("6F 10000000 00 02 00 03 00"
+		 "10111213 14151617 18191A1B 1C1D1E1F"),
+	FAKE_IN("80 00000000 00 02 00 00 10"),
+	FAKE_OUT("6F 08000000 00 03 00 02 00"
+		 "20212223 24252627"),
+	FAKE_IN("80 10000000 00 03 00 00 01"
+		"A0A1A2A3 A4A5A6A7 A8A9AAAB ACADAEAF"),
+	FAKE_OUT("6F 00000000 00 04 00 10 00"),
+	FAKE_IN("80 10000000 00 04 00 00 03"
+		"B0B1B2B3 B4B5B6B7 B8B9BABB BCBDBEBF"),
+	FAKE_OUT("6F 00000000 00 05 00 10 00"),
+	FAKE_IN("80 04000000 00 05 00 00 02 C0C1 9000"),
+};
+
+static void test_transmit_ext_chained(void **state)
+{
+	struct fx x;
+	uint8_t apdu[40], resp[64], want[36];
+	size_t len = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(apdu); i++)
+		apdu[i] = (uint8_t)i;
+	for (unsigned i = 0; i < 16; i++) {
+		want[i] = (uint8_t)(0xA0 + i);
+		want[16 + i] = (uint8_t)(0xB0 + i);
+	}
+	memcpy(want + 32, "\xC0\xC1\x90\x00", 4);
+	fx_open(&x, RD_EXT);
+	FAKE_SCRIPT(x.f, chain_script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(resp, want, sizeof(want));
+	fx_close(&x);
+}
+
+static void test_transmit_ext_overflow_drains(void **state)
+{
+	struct fx x;
+	uint8_t apdu[40], resp[20];
+	size_t len = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(apdu); i++)
+		apdu[i] = (uint8_t)i;
+	fx_open(&x, RD_EXT);
+	FAKE_SCRIPT(x.f, chain_script);
+	/* every part is still read (script fully consumed) */
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_OVERFLOW);
+	assert_int_equal(len, 36);
+	assert_int_equal(resp[0], 0xA0);
+	assert_int_equal(resp[19], 0xB3);
+	fx_close(&x);
+}
+
+static void test_transmit_ext_bad_ack(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 10000000 00 01 00 01 00"
+			 "00000000 00000000 00000000 00000000"),
+		/* must be an empty DataBlock with bChainParameter 0x10 */
+		FAKE_IN("80 02000000 00 01 00 00 00 6700"),
+	};
+	static const struct fake_step script2[] = {
+		FAKE_OUT("6F 10000000 00 02 00 01 00"
+			 "00000000 00000000 00000000 00000000"),
+		FAKE_IN("80 01000000 00 02 00 00 10 00"),
+	};
+	struct fx x;
+	uint8_t apdu[20] = { 0 }, resp[8];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_EXT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_PROTO);
+	fake_transport_done(x.f);
+	FAKE_SCRIPT(x.f, script2);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_PROTO);
+	fx_close(&x);
+}
+
+static void test_transmit_ext_bad_resp_chain(void **state)
+{
+	static const struct fake_step starts_with_3[] = {
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		FAKE_IN("80 02000000 00 01 00 00 03 AABB"),
+	};
+	static const struct fake_step one_then_zero[] = {
+		FAKE_OUT("6F 04000000 00 02 00 00 00 00 84 00 00"),
+		FAKE_IN("80 02000000 00 02 00 00 01 AABB"),
+		FAKE_OUT("6F 00000000 00 03 00 10 00"),
+		FAKE_IN("80 02000000 00 03 00 00 00 9000"),
+	};
+	static const struct fake_step one_then_fail[] = {
+		FAKE_OUT("6F 04000000 00 04 00 00 00 00 84 00 00"),
+		FAKE_IN("80 02000000 00 04 00 00 01 AABB"),
+		FAKE_OUT("6F 00000000 00 05 00 10 00"),
+		FAKE_IN("80 00000000 00 05 40 FD 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[8];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_EXT);
+	FAKE_SCRIPT(x.f, starts_with_3);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_PROTO);
+	fake_transport_done(x.f);
+	FAKE_SCRIPT(x.f, one_then_zero);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_PROTO);
+	fake_transport_done(x.f);
+	FAKE_SCRIPT(x.f, one_then_fail);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_XFR);
+	fx_close(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* The exchange loop                                                  */
+
+static void test_stale_skipped(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 01 00 00 00"),
+		/* late answers to earlier commands, of any type */
+		FAKE_IN("80 02000000 00 00 00 00 00 9000"),
+		FAKE_IN("81 00000000 00 FF 01 00 00"),
+		FAKE_IN("81 00000000 00 01 00 00 00"),
+	};
+	struct fx x;
+	enum ccid_icc_status st;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_int_equal(st, CCID_ICC_ACTIVE);
+	fx_close(&x);
+}
+
+static void test_too_many_stale(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 01 00 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"), /* the 9th */
+	};
+	struct fx x;
+	enum ccid_icc_status st;
+
+	(void)state;
+	assert_int_equal(CCID_MAX_STALE_REPLIES, 8);
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_E_PROTO);
+	fx_close(&x);
+}
+
+static void test_time_extension(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		FAKE_IN("80 00000000 00 01 80 03 00"), /* x3 */
+		FAKE_IN("80 00000000 00 01 80 00 00"), /* x0 counts as 1 */
+		FAKE_IN("80 02000000 00 01 00 00 00 9000"),
+		FAKE_OUT("6F 04000000 00 02 00 00 00 00 84 00 00"),
+		FAKE_IN("80 00000000 00 02 80 FF 00"),
+		FAKE_IN("80 00000000 00 02 80 FF 00"),
+		FAKE_IN("80 00000000 00 02 80 FF 00"),
+		FAKE_IN("80 02000000 00 02 00 00 00 9000"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[4];
+	size_t len = 0;
+	uint64_t dl = ccid_deadline_in(5000);
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, dl), CCID_OK);
+	assert_int_equal(x.f->last_in_deadline, dl + 4 * CCID_TIME_EXTENSION_MS);
+	/* 3 x 255 s asked, capped at original + 10 min */
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, dl), CCID_OK);
+	assert_int_equal(x.f->last_in_deadline, dl + CCID_TIME_EXTENSION_MAX_MS);
+	fx_close(&x);
+}
+
+static void test_wrong_slot_or_type(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 03 00 00 00"),
+		FAKE_IN("81 00000000 01 03 00 00 00"), /* bSlot 1 */
+		FAKE_OUT("65 00000000 00 04 00 00 00"),
+		FAKE_IN("80 00000000 00 04 00 00 00"), /* DataBlock */
+		FAKE_OUT("65 00000000 00 05 00 00 00"),
+		FAKE_IN("50 00000000 00 05 00 00 00"), /* not a bulk reply */
+	};
+	struct fx x;
+	enum ccid_icc_status st;
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_E_PROTO);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_E_PROTO);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_E_PROTO);
+	fx_close(&x);
+}
+
+static void test_short_read_reassembled(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		/* header cut in two, then the data separately */
+		FAKE_IN_SPLIT("80 04000000 00 01 00 00 00 11 22 90 00", 4),
+		FAKE_OUT("6F 04000000 00 02 00 00 00 00 84 00 00"),
+		FAKE_IN_SPLIT("80 04000000 00 02 00 00 00 33 44 90 00", 10),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[4];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_memory_equal(resp, "\x11\x22\x90\x00", 4);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_memory_equal(resp, "\x33\x44\x90\x00", 4);
+	fx_close(&x);
+}
+
+static void test_reply_too_long(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		/* announces 262 + 10 > dwMaxCCIDMessageLength 271 */
+		FAKE_IN("80 06010000 00 01 00 00 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[300];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_PROTO);
+	fx_close(&x);
+}
+
+static void test_command_too_long(void **state)
+{
+	struct fx x;
+	struct ccid_reply rep;
+	uint8_t data[262] = { 0 };
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	assert_int_equal(ccid_reader_command(x.r, PC_to_RDR_XfrBlock, 0, NULL,
+					     data, sizeof(data), &rep, D5S),
+			 CCID_E_OVERFLOW);
+	assert_int_equal(x.f->ops, 0);
+	assert_int_equal(x.r->seq, 1); /* no bSeq spent */
+	fx_close(&x);
+}
+
+static void test_seq_wraps(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 FF 00 00 00"),
+		FAKE_IN("81 00000000 00 FF 01 00 00"),
+		FAKE_OUT("65 00000000 00 00 00 00 00"),
+		FAKE_IN("81 00000000 00 00 01 00 00"),
+	};
+	struct fx x;
+	enum ccid_icc_status st;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	x.r->seq = 0xFF;
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	fx_close(&x);
+}
+
+static void test_timeout_abort(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 04000000 02 03 00 00 00 00 84 00 00"),
+		FAKE_FAULT(CCID_E_TIMEOUT),
+		/* CCID 1.1 §5.3.1: ABORT, wValue = bSeq << 8 | bSlot */
+		FAKE_CONTROL(0x21, 0x01, 0x0302),
+		FAKE_OUT("72 00000000 02 03 00 00 00"),
+		/* the aborted XfrBlock, then the Abort's SlotStatus */
+		FAKE_IN("80 00000000 02 03 40 FF 00"),
+		FAKE_IN("81 00000000 02 03 00 00 00"),
+		/* the next command starts clean with the next bSeq */
+		FAKE_OUT("65 00000000 02 04 00 00 00"),
+		FAKE_IN("81 00000000 02 04 00 00 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[4];
+	size_t len = 0;
+	enum ccid_icc_status st;
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 2, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_TIMEOUT);
+	assert_false(ccid_reader_is_gone(x.r));
+	assert_int_equal(ccid_slot_get_status(x.r, 2, &st, D5S), CCID_OK);
+	assert_int_equal(st, CCID_ICC_ACTIVE);
+	fx_close(&x);
+}
+
+static void test_timeout_abort_unanswered(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 01 00 00 00"),
+		FAKE_FAULT(CCID_E_TIMEOUT),
+		FAKE_CONTROL(0x21, 0x01, 0x0100),
+		FAKE_OUT("72 00000000 00 01 00 00 00"),
+		FAKE_FAULT(CCID_E_TIMEOUT),
+	};
+	static const struct fake_step stalled[] = {
+		FAKE_OUT("65 00000000 00 02 00 00 00"),
+		FAKE_FAULT(CCID_E_TIMEOUT),
+		FAKE_FAULT(CCID_E_STALL), /* ABORT request not supported */
+		FAKE_OUT("72 00000000 00 02 00 00 00"),
+		FAKE_IN("81 00000000 00 02 01 00 00"),
+	};
+	struct fx x;
+	enum ccid_icc_status st;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S),
+			 CCID_E_TIMEOUT);
+	fake_transport_done(x.f);
+	FAKE_SCRIPT(x.f, stalled);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S),
+			 CCID_E_TIMEOUT);
+	fx_close(&x);
+}
+
+static void test_stall(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("65 00000000 00 01 00 00 00"),
+		FAKE_FAULT(CCID_E_STALL),
+	};
+	struct fx x;
+	enum ccid_icc_status st;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_E_STALL);
+	assert_false(ccid_reader_is_gone(x.r));
+	fx_close(&x);
+}
+
+static void test_no_device_is_final(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_FAULT(CCID_E_NO_DEVICE),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	enum ccid_icc_status st;
+	struct ccid_slot_state s;
+	uint8_t buf[40];
+	size_t len = 0;
+	uint64_t gen = 0;
+	unsigned ops;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	slot_state(&x, 0, &gen);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), buf,
+					    sizeof(buf), &len, D5S),
+			 CCID_E_NO_DEVICE);
+	assert_true(ccid_reader_is_gone(x.r));
+	ops = x.f->ops;
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S),
+			 CCID_E_NO_DEVICE);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, buf, sizeof(buf), &len,
+					    D5S), CCID_E_NO_DEVICE);
+	assert_int_equal(ccid_slot_power_off(x.r, 0, D5S), CCID_E_NO_DEVICE);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), buf,
+					    sizeof(buf), &len, D5S),
+			 CCID_E_NO_DEVICE);
+	assert_int_equal(ccid_reader_command(x.r, PC_to_RDR_GetSlotStatus, 0,
+					     NULL, NULL, 0, NULL, D5S),
+			 CCID_E_INVAL);
+	assert_int_equal(ccid_reader_slot_state(x.r, 0, &s, NULL),
+			 CCID_E_NO_DEVICE);
+	assert_int_equal(ccid_reader_wait_change(x.r, gen + 1, D5S),
+			 CCID_E_NO_DEVICE);
+	assert_int_equal(x.f->ops, ops); /* nothing reached the transport */
+	fx_close(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupt pipe                                                     */
+
+static void test_interrupt_notify(void **state)
+{
+	static const struct fake_step power[] = {
+		FAKE_OUT("62 00000000 00 03 00 00 00"),
+		FAKE_IN("80 0A000000 00 03 00 00 00" ATR10_HEX),
+	};
+	static const struct fake_step insert1[] = {
+		FAKE_INTR("50 0D"), /* slot 0 present; slot 1 inserted */
+	};
+	static const struct fake_step noise[] = {
+		FAKE_INTR("51 00 03 01"), /* hardware error: logged only */
+		FAKE_INTR("50"),          /* truncated: ignored */
+		FAKE_INTR("50 05"),       /* nothing changed */
+	};
+	static const struct fake_step remove0[] = {
+		FAKE_INTR("50 06"), /* slot 0 removed, slot 1 still there */
+	};
+	struct fx x;
+	struct ccid_slot_state s;
+	uint64_t g0 = 0, g1 = 0, g2 = 0;
+	uint8_t atr[33];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	FAKE_SCRIPT(x.f, power);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	fake_transport_done(x.f);
+	slot_state(&x, 0, &g0);
+
+	FAKE_SCRIPT(x.f, insert1);
+	fake_transport_pump(x.f);
+	s = slot_state(&x, 1, &g1);
+	assert_true(s.present);
+	assert_int_equal(s.changes, 1);
+	assert_int_equal(g1, g0 + 1);
+	assert_true(slot_state(&x, 0, NULL).powered);
+
+	FAKE_SCRIPT(x.f, noise);
+	fake_transport_pump(x.f);
+	slot_state(&x, 1, &g2);
+	assert_int_equal(g2, g1);
+
+	FAKE_SCRIPT(x.f, remove0);
+	fake_transport_pump(x.f);
+	s = slot_state(&x, 0, &g2);
+	assert_false(s.present);
+	assert_false(s.powered);
+	assert_int_equal(s.atr_len, 0);
+	assert_int_equal(s.changes, 2);
+	assert_int_equal(g2, g1 + 1);
+	assert_true(slot_state(&x, 1, NULL).present);
+	assert_false(slot_state(&x, 2, NULL).present);
+	fx_close(&x);
+}
+
+static void test_interrupt_swap_and_gone(void **state)
+{
+	static const struct fake_step power[] = {
+		FAKE_OUT("62 00000000 00 03 00 00 00"),
+		FAKE_IN("80 0A000000 00 03 00 00 00" ATR10_HEX),
+	};
+	static const struct fake_step swap[] = {
+		FAKE_INTR("50 03"), /* present, changed: a different card */
+		FAKE_INTR(NULL),    /* device gone */
+	};
+	struct fx x;
+	struct ccid_slot_state s;
+	uint8_t atr[33];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	FAKE_SCRIPT(x.f, power);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	FAKE_SCRIPT(x.f, swap);
+	fake_transport_pump(x.f);
+	assert_int_equal(ccid_reader_slot_state(x.r, 0, &s, NULL),
+			 CCID_E_NO_DEVICE);
+	assert_true(s.present);
+	assert_false(s.powered);
+	assert_int_equal(s.changes, 3);
+	assert_true(ccid_reader_is_gone(x.r));
+	fx_close(&x);
+}
+
+struct waiter {
+	struct ccid_reader *r;
+	uint64_t since;
+	int rc;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->rc = ccid_reader_wait_change(w->r, w->since, ccid_deadline_in(10000));
+	return NULL;
+}
+
+static void test_wait_change(void **state)
+{
+	static const struct fake_step insert2[] = {
+		FAKE_INTR("50 31"), /* slot 2 inserted */
+	};
+	struct fx x;
+	struct waiter w;
+	pthread_t t;
+	uint64_t gen = 0;
+	const struct timespec pause = { 0, 20 * 1000000L };
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	slot_state(&x, 0, &gen);
+	assert_int_equal(ccid_reader_wait_change(x.r, gen, ccid_deadline_in(0)),
+			 CCID_E_TIMEOUT);
+	assert_int_equal(ccid_reader_wait_change(x.r, gen + 7, 0), CCID_OK);
+	w.r = x.r;
+	w.since = gen;
+	w.rc = 99;
+	assert_int_equal(pthread_create(&t, NULL, wait_thread, &w), 0);
+	nanosleep(&pause, NULL);
+	FAKE_SCRIPT(x.f, insert2);
+	fake_transport_pump(x.f);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.rc, CCID_OK);
+	assert_true(slot_state(&x, 2, NULL).present);
+	fx_close(&x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_initial_state),
+		cmocka_unit_test(test_new_bad_desc),
+		cmocka_unit_test(test_new_iccd_refused),
+		cmocka_unit_test(test_new_probe_no_device),
+		cmocka_unit_test(test_base_name),
+		cmocka_unit_test(test_refcount),
+		cmocka_unit_test(test_power_on_auto),
+		cmocka_unit_test(test_power_on_voltage_fallback),
+		cmocka_unit_test(test_power_on_only_3v),
+		cmocka_unit_test(test_power_on_all_mute),
+		cmocka_unit_test(test_power_on_no_card),
+		cmocka_unit_test(test_power_on_voltage_last_refused),
+		cmocka_unit_test(test_power_on_hw_error_stops),
+		cmocka_unit_test(test_power_on_bad_atr),
+		cmocka_unit_test(test_power_on_small_buffer),
+		cmocka_unit_test(test_power_off),
+		cmocka_unit_test(test_multi_slot_bytes),
+		cmocka_unit_test(test_slot_status),
+		cmocka_unit_test(test_inactive_reply_clears_power),
+		cmocka_unit_test(test_transmit_short),
+		cmocka_unit_test(test_transmit_short_refusals),
+		cmocka_unit_test(test_transmit_short_malformed_sent),
+		cmocka_unit_test(test_transmit_short_errors),
+		cmocka_unit_test(test_transmit_tpdu),
+		cmocka_unit_test(test_transmit_ext_single),
+		cmocka_unit_test(test_transmit_ext_chained),
+		cmocka_unit_test(test_transmit_ext_overflow_drains),
+		cmocka_unit_test(test_transmit_ext_bad_ack),
+		cmocka_unit_test(test_transmit_ext_bad_resp_chain),
+		cmocka_unit_test(test_stale_skipped),
+		cmocka_unit_test(test_too_many_stale),
+		cmocka_unit_test(test_time_extension),
+		cmocka_unit_test(test_wrong_slot_or_type),
+		cmocka_unit_test(test_short_read_reassembled),
+		cmocka_unit_test(test_reply_too_long),
+		cmocka_unit_test(test_command_too_long),
+		cmocka_unit_test(test_seq_wraps),
+		cmocka_unit_test(test_timeout_abort),
+		cmocka_unit_test(test_timeout_abort_unanswered),
+		cmocka_unit_test(test_stall),
+		cmocka_unit_test(test_no_device_is_final),
+		cmocka_unit_test(test_interrupt_notify),
+		cmocka_unit_test(test_interrupt_swap_and_gone),
+		cmocka_unit_test(test_wait_change),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
