@@ -51,13 +51,14 @@ int cmd_atr(int argc, char **argv)
 		ccid_manager_free(&m);
 		return rc;
 	}
-	printf("Reader: %s\nATR: ", e->name);
-	hex_print(stdout, raw, len);
-	printf("\n");
+	printf("Reader: %s\n", e->name);
 	err = ccid_atr_parse(raw, len, &atr);
 	if (err == CCID_OK) {
-		ccid_atr_print(&atr, stdout);
+		ccid_atr_print(&atr, stdout); /* starts with the "ATR: " line */
 	} else {
+		printf("ATR: ");
+		hex_print(stdout, raw, len);
+		printf("\n");
 		fprintf(stderr, "ccidkit: this ATR cannot be decoded: %s\n",
 			ccid_strerror(err));
 		rc = EXIT_FAILURE_;

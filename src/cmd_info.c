@@ -37,10 +37,11 @@ static void info_print(const struct ccid_manager_entry *e)
 	printf("  bInterfaceNumber: %u\n", u->bInterfaceNumber);
 	printf("  interrupt endpoint: %s\n", u->has_interrupt ? "yes" : "no");
 	printf("  slots: %u\n", r->nslots);
-	printf("  exchange level: %s%s\n", ccid_level_name(r->level),
-	       r->level < CCID_LEVEL_SHORT_APDU ? " (not supported yet)" : "");
 	printf("CCID class descriptor:\n");
 	ccid_desc_print(&r->desc, stdout);
+	if (r->level < CCID_LEVEL_SHORT_APDU)
+		printf("note: ccidkit cannot exchange APDUs with %s-level readers yet\n",
+		       ccid_level_name(r->level));
 }
 
 int cmd_info(int argc, char **argv)

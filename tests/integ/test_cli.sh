@@ -12,7 +12,7 @@ check "list: one reader, card present" 0 \
 ok=1
 for line in "Reader: ccidkit Virtual Reader 00 00" "  idVendor: 0x1209" "  idProduct: 0x0001" \
 	"  manufacturer: ccidkit" "  product: Virtual Reader" "  slots: 1" \
-	"  exchange level: extended APDU" "  dwMaxCCIDMessageLength: 271" "  bMaxSlotIndex: 0"; do
+	"  exchange level: extended APDU" "  dwMaxCCIDMessageLength: 271" "  bMaxSlotIndex: 0 (1 slot)"; do
 	grep -qxF -- "$line" "$TMP/info" || { echo "  info lacks: $line"; ok=0; }
 done
 verdict "info: identity and descriptor" $ok
@@ -65,8 +65,8 @@ check "list: two slots" 0 "$(expect "0: ccidkit Virtual Reader (4711) 00 00: car
 	"1: ccidkit Virtual Reader (4711) 00 01: card present")" -- "$CCIDKIT" list
 check "apdu -r 1" 0 "$(expect "> 80 16 00 00" "SW: 90 00 (success)")" -- "$CCIDKIT" apdu -r 1 '80 16 00 00'
 check "apdu -r substring" 0 "$(expect "> 80 16 00 00" "SW: 90 00 (success)")" -- "$CCIDKIT" apdu -r "00 01" '80 16 00 00'
-check_err "-r ambiguous" 3 "ccidkit: '4711' matches several readers: 'ccidkit Virtual Reader (4711) 00 00' and 'ccidkit Virtual Reader (4711) 00 01'" \
-	-- "$CCIDKIT" atr -r 4711
+check_err "-r ambiguous" 3 "ccidkit: '(4711)' matches several readers: 'ccidkit Virtual Reader (4711) 00 00' and 'ccidkit Virtual Reader (4711) 00 01'" \
+	-- "$CCIDKIT" atr -r '(4711)'
 check_err "-r unknown name" 3 "ccidkit: no reader name contains 'nosuch' (see 'ccidkit list')" \
 	-- "$CCIDKIT" atr -r nosuch
 check_err "-r index out of range" 3 "ccidkit: no reader number 5 (there are 2; see 'ccidkit list')" \
@@ -85,6 +85,10 @@ vr_stop short
 # TPDU reader: ATR works, APDUs are refused as not supported yet
 vr_start tpdu --level tpdu
 check "tpdu reader: atr" 0 - -- "$CCIDKIT" atr
+"$CCIDKIT" info >"$TMP/info" 2>&1
+ok=1; grep -qxF "note: ccidkit cannot exchange APDUs with TPDU-level readers yet" "$TMP/info" || ok=0
+grep -qxF "  exchange level: TPDU" "$TMP/info" || ok=0
+verdict "tpdu reader: info says it is not supported yet" $ok
 check_err "tpdu reader: apdu not supported" 1 \
 	"ccidkit: ccidkit Virtual Reader 00 00: not supported by this reader or driver" \
 	-- "$CCIDKIT" apdu '80 16 00 00'
