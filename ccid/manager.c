@@ -17,18 +17,20 @@ struct ccid_manager {
 	struct ccid_manager_entry *entries;
 	size_t nentries;
 	char **problems;
+	int *problem_errs;
 	size_t nproblems;
 	int oom; /* an allocation failed while building the list */
 	uint64_t deadline;
 };
 
-static void mgr_problem(struct ccid_manager *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void mgr_problem(struct ccid_manager *m, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static void mgr_problem(struct ccid_manager *m, const char *fmt, ...)
+static void mgr_problem(struct ccid_manager *m, int err, const char *fmt, ...)
 {
 	char line[512];
 	char **grown;
+	int *errs;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -36,11 +38,16 @@ static void mgr_problem(struct ccid_manager *m, const char *fmt, ...)
 	va_end(ap);
 	ccid_log_err("%s", line);
 	grown = realloc(m->problems, (m->nproblems + 1) * sizeof(*grown));
-	if (grown == NULL) {
+	if (grown != NULL)
+		m->problems = grown;
+	errs = realloc(m->problem_errs, (m->nproblems + 1) * sizeof(*errs));
+	if (errs != NULL)
+		m->problem_errs = errs;
+	if (grown == NULL || errs == NULL) {
 		m->oom = 1;
 		return;
 	}
-	m->problems = grown;
+	m->problem_errs[m->nproblems] = err;
 	m->problems[m->nproblems] = strdup(line);
 	if (m->problems[m->nproblems] == NULL)
 		m->oom = 1;
@@ -106,7 +113,7 @@ static void mgr_take_transport(struct ccid_manager *m,
 	snprintf(where, sizeof(where), "%s", tp->info.location);
 	err = ccid_reader_new(tp, m->deadline, &r);
 	if (err != CCID_OK) {
-		mgr_problem(m, "%s: cannot use this reader: %s (%s)", where,
+		mgr_problem(m, err, "%s: cannot use this reader: %s (%s)", where,
 			    ccid_strerror(err), ccid_errname(err));
 		return;
 	}
@@ -122,7 +129,7 @@ static void mgr_libusb_found(void *arg, struct ccid_transport *tp,
 	struct ccid_manager *m = arg;
 
 	if (err != CCID_OK) {
-		mgr_problem(m, "%s (%04X:%04X %s %s): cannot open: %s (%s)",
+		mgr_problem(m, err, "%s (%04X:%04X %s %s): cannot open: %s (%s)",
 			    info->location, info->idVendor, info->idProduct,
 			    info->manufacturer, info->product,
 			    ccid_strerror(err), ccid_errname(err));
@@ -151,11 +158,13 @@ static void mgr_open_usbredir(struct ccid_manager *m, const char *list)
 			continue;
 		err = ccid_tp_usbredir_open(ep, m->deadline, &tp);
 		if (err == CCID_E_NOT_FOUND)
-			mgr_problem(m, "%s: no virtual reader is listening there", ep);
+			mgr_problem(m, err, "%s: no virtual reader is listening there", ep);
 		else if (err == CCID_E_INVAL)
-			mgr_problem(m, "%s: not an endpoint (CCIDKIT_USBREDIR wants unix:PATH or tcp:HOST:PORT)", ep);
+			mgr_problem(m, err, "%s: not an endpoint (CCIDKIT_USBREDIR wants unix:PATH or tcp:HOST:PORT)", ep);
+		else if (err == CCID_E_BUSY)
+			mgr_problem(m, err, "%s: the reader is busy: another program is connected to it", ep);
 		else if (err != CCID_OK)
-			mgr_problem(m, "%s: cannot connect: %s (%s)", ep,
+			mgr_problem(m, err, "%s: cannot connect: %s (%s)", ep,
 				    ccid_strerror(err), ccid_errname(err));
 		else
 			mgr_take_transport(m, tp);
@@ -186,7 +195,7 @@ int ccid_manager_new(uint64_t deadline, struct ccid_manager **out)
 		int n = ccid_tp_libusb_scan(mgr_libusb_found, m);
 
 		if (n < 0 && n != CCID_E_NOT_SUPPORTED)
-			mgr_problem(m, "usb: cannot list USB devices: %s",
+			mgr_problem(m, n, "usb: cannot list USB devices: %s",
 				    ccid_strerror(n));
 	}
 	if (redir != NULL)
@@ -213,6 +222,7 @@ void ccid_manager_free(struct ccid_manager **mp)
 	free(m->readers);
 	free(m->entries);
 	free(m->problems);
+	free(m->problem_errs);
 	free(m);
 	*mp = NULL;
 }
@@ -236,4 +246,9 @@ size_t ccid_manager_problem_count(const struct ccid_manager *m)
 const char *ccid_manager_problem(const struct ccid_manager *m, size_t index)
 {
 	return m && index < m->nproblems ? m->problems[index] : NULL;
+}
+
+int ccid_manager_problem_err(const struct ccid_manager *m, size_t index)
+{
+	return m && index < m->nproblems ? m->problem_errs[index] : CCID_OK;
 }

@@ -38,6 +38,8 @@ const struct ccid_manager_entry *ccid_manager_entry(const struct ccid_manager *m
 size_t ccid_manager_problem_count(const struct ccid_manager *m);
 /* "unix:/tmp/x.sock: nobody is listening there (CCID_E_NOT_FOUND)" */
 const char *ccid_manager_problem(const struct ccid_manager *m, size_t index);
+/* Why that reader could not be used (enum ccid_err); CCID_OK past the end. */
+int ccid_manager_problem_err(const struct ccid_manager *m, size_t index);
 
 /* Compose "<base> NN MM" into out[CCID_READERNAME_MAX], truncating the
  * base so the whole name fits in 127 characters. */

@@ -1037,7 +1037,9 @@ static int wait_device(struct tp_redir *t, const char *ep, uint64_t deadline)
 	pthread_mutex_lock(&t->mu);
 	while (!(t->have_connect && t->have_ifinfo && t->have_epinfo)) {
 		if (t->gone) {
-			rc = CCID_E_NO_DEVICE;
+			/* a peer that hangs up before its hello is serving
+			 * someone else (ccidkit vreader takes one client) */
+			rc = t->have_hello ? CCID_E_NO_DEVICE : CCID_E_BUSY;
 			break;
 		}
 		if (!cond_wait_until(t, deadline)) {
@@ -1049,6 +1051,9 @@ static int wait_device(struct tp_redir *t, const char *ep, uint64_t deadline)
 	if (rc == CCID_E_TIMEOUT)
 		ccid_log_err("%s: the usbredir peer announced no device in time",
 			     ep);
+	else if (rc == CCID_E_BUSY)
+		ccid_log_err("%s: the usbredir peer hung up at once: busy with "
+			     "another client?", ep);
 	else if (rc < 0)
 		ccid_log_err("%s: the usbredir peer went away before announcing "
 			     "a device", ep);

@@ -20,8 +20,10 @@ enum cli_exit {
 /* Seconds a CLI command may take for one operation (CCIDKIT_TIMEOUT). */
 uint64_t cli_deadline(void);
 
-/* Open the reader list; on failure prints why and returns NULL. */
-struct ccid_manager *cli_open_readers(void);
+/* Open the reader list; when there is no reader, prints why, sets *rc
+ * (EXIT_NO_READER, or EXIT_BUSY when a reader exists but is busy) and
+ * returns NULL. */
+struct ccid_manager *cli_open_readers(int *rc);
 /* Pick the entry named by sel (index, or substring of the name; NULL means
  * the first one).  Prints why and returns NULL when none or ambiguous. */
 const struct ccid_manager_entry *cli_select(struct ccid_manager *m,

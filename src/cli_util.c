@@ -25,7 +25,7 @@ uint64_t cli_deadline(void)
 	return ccid_deadline_in((uint64_t)seconds * 1000u);
 }
 
-struct ccid_manager *cli_open_readers(void)
+struct ccid_manager *cli_open_readers(int *rc)
 {
 	struct ccid_manager *m = NULL;
 	int err = ccid_manager_new(cli_deadline(), &m);
@@ -33,17 +33,27 @@ struct ccid_manager *cli_open_readers(void)
 	if (err != CCID_OK) {
 		fprintf(stderr, "ccidkit: cannot list readers: %s\n",
 			ccid_strerror(err));
+		*rc = EXIT_FAILURE_;
 		return NULL;
 	}
-	for (size_t i = 0; i < ccid_manager_problem_count(m); i++)
+	*rc = EXIT_NO_READER;
+	for (size_t i = 0; i < ccid_manager_problem_count(m); i++) {
 		fprintf(stderr, "ccidkit: warning: %s\n",
 			ccid_manager_problem(m, i));
-	if (ccid_manager_count(m) == 0) {
-		fprintf(stderr, "ccidkit: no reader found%s\n",
-			getenv("CCIDKIT_USBREDIR") ? "" :
-			" (no USB CCID reader; for a virtual one set CCIDKIT_USBREDIR, see 'ccidkit vreader --help')");
-		ccid_manager_free(&m);
+		if (ccid_manager_problem_err(m, i) == CCID_E_BUSY)
+			*rc = EXIT_BUSY;
 	}
+	if (ccid_manager_count(m) == 0) {
+		if (*rc == EXIT_BUSY)
+			fprintf(stderr, "ccidkit: no reader available: busy (in use by another program)\n");
+		else
+			fprintf(stderr, "ccidkit: no reader found%s\n",
+				getenv("CCIDKIT_USBREDIR") ? "" :
+				" (no USB CCID reader; for a virtual one set CCIDKIT_USBREDIR, see 'ccidkit vreader --help')");
+		ccid_manager_free(&m);
+		return NULL;
+	}
+	*rc = EXIT_OK;
 	return m;
 }
 

@@ -147,10 +147,10 @@ int cmd_apdu(int argc, char **argv)
 		apdu_list_free(&list);
 		return rc;
 	}
-	m = cli_open_readers();
+	m = cli_open_readers(&rc);
 	if (m == NULL) {
 		apdu_list_free(&list);
-		return EXIT_NO_READER;
+		return rc;
 	}
 	e = cli_select(m, sel);
 	rc = e == NULL ? EXIT_NO_READER : apdu_exchange(e, &list);

@@ -36,9 +36,9 @@ int cmd_atr(int argc, char **argv)
 			argv[argi], atr_usage);
 		return EXIT_USAGE;
 	}
-	m = cli_open_readers();
+	m = cli_open_readers(&rc);
 	if (m == NULL)
-		return EXIT_NO_READER;
+		return rc;
 	e = cli_select(m, sel);
 	if (e == NULL) {
 		ccid_manager_free(&m);

@@ -59,9 +59,9 @@ int cmd_info(int argc, char **argv)
 			argv[argi], info_usage);
 		return EXIT_USAGE;
 	}
-	m = cli_open_readers();
+	m = cli_open_readers(&rc);
 	if (m == NULL)
-		return EXIT_NO_READER;
+		return rc;
 	if (sel != NULL) {
 		e = cli_select(m, sel);
 		if (e == NULL)

@@ -29,9 +29,9 @@ int cmd_list(int argc, char **argv)
 		fprintf(stderr, "ccidkit list: takes no arguments\n%s", list_usage);
 		return EXIT_USAGE;
 	}
-	m = cli_open_readers();
+	m = cli_open_readers(&rc);
 	if (m == NULL)
-		return EXIT_NO_READER;
+		return rc;
 	for (size_t i = 0; i < ccid_manager_count(m); i++) {
 		const struct ccid_manager_entry *e = ccid_manager_entry(m, i);
 		enum ccid_icc_status st;
