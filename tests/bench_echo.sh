@@ -20,3 +20,15 @@ ok=$(grep -c '^SW: 90 00' "$TMP/log")
 ns=$((end - start))
 echo "bench: $N ECHO APDUs (16 bytes) in one ccidkit process: $((ns / 1000000)) ms total, $((ns / N / 1000)) us per APDU, $ok answered 90 00"
 [ "$ok" -eq "$N" ]
+
+# The same APDU from separate processes: connect, descriptors, power on, one ECHO.
+M=${M:-100}
+start=$(date +%s%N)
+i=0
+while [ $i -lt "$M" ]; do
+	"$CCIDKIT" apdu '80 10 00 00 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 10' >/dev/null
+	i=$((i + 1))
+done
+end=$(date +%s%N)
+ns=$((end - start))
+echo "bench: $M separate 'ccidkit apdu' runs (connect + power on + 1 ECHO): $((ns / 1000000)) ms total, $((ns / M / 1000)) us per run"
