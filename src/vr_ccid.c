@@ -158,14 +158,14 @@ static uint8_t icc_status(const struct vr_ccid *c, unsigned slot)
 }
 
 /* Queue an RDR_to_PC message echoing the command's bSlot and bSeq (§6.2). */
-static void reply(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
+static int reply(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
 		  uint8_t status, uint8_t error, uint8_t b9,
 		  const uint8_t *data, size_t len)
 {
 	uint8_t *m = queue_push(&c->bulk, VR_CCID_HDR + len);
 
 	if (m == NULL)
-		return;		/* out of memory: the host times out */
+		return -ENOMEM;	/* the host times out */
 	m[0] = type;
 	put_le32(m + 1, (uint32_t)len);
 	m[5] = cmd[5];
@@ -175,22 +175,23 @@ static void reply(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
 	m[9] = b9;
 	if (len)
 		memcpy(m + VR_CCID_HDR, data, len);
+	return 0;
 }
 
-static void fail(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
+static int fail(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
 		 uint8_t error)
 {
-	reply(c, type, cmd, icc_status(c, cmd[5]) | CMD_FAILED, error, 0,
-	      NULL, 0);
+	return reply(c, type, cmd, icc_status(c, cmd[5]) | CMD_FAILED, error,
+		     0, NULL, 0);
 }
 
-static void slot_status(struct vr_ccid *c, const uint8_t *cmd)
+static int slot_status(struct vr_ccid *c, const uint8_t *cmd)
 {
 	const struct vr_slot *s = &c->slot[cmd[5]];
 
 	/* bClockStatus: 0 running, 1 stopped in state L (CCID §6.2.2) */
-	reply(c, RDR_to_PC_SlotStatus, cmd, icc_status(c, cmd[5]), 0,
-	      s->powered && s->clock_stopped ? 1 : 0, NULL, 0);
+	return reply(c, RDR_to_PC_SlotStatus, cmd, icc_status(c, cmd[5]), 0,
+		     s->powered && s->clock_stopped ? 1 : 0, NULL, 0);
 }
 
 struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
@@ -308,7 +309,7 @@ void vr_ccid_class_descriptor(const struct vr_ccid *ccid,
 
 /* CCID 1.1 §6.1.1 PC_to_RDR_IccPowerOn: bPowerSelect 0 auto, 1 5 V, 2 3 V,
  * 3 1.8 V. The card refuses voltages above its class (ISO 7816-3 §6.2.4). */
-static void cmd_power_on(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+static int cmd_power_on(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 {
 	struct vr_slot *s = &c->slot[cmd[5]];
 	uint8_t sel = cmd[7];
@@ -329,11 +330,11 @@ static void cmd_power_on(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	slot_default_params(s);
 	s->powered = true;
 	s->clock_stopped = false;
-	reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0, s->card->atr,
-	      s->card->atr_len);
+	return reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0,
+		     s->card->atr, s->card->atr_len);
 }
 
-static void cmd_power_off(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+static int cmd_power_off(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 {
 	struct vr_slot *s = &c->slot[cmd[5]];
 
@@ -342,19 +343,19 @@ static void cmd_power_off(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	slot_drop_chain(s);
 	s->powered = false;
 	s->clock_stopped = false;
-	slot_status(c, cmd);
+	return slot_status(c, cmd);
 }
 
 /* §6.1.5-§6.1.7 and §6.2.3: answer with the current parameters. */
-static void parameters(struct vr_ccid *c, const uint8_t *cmd)
+static int parameters(struct vr_ccid *c, const uint8_t *cmd)
 {
 	const struct vr_slot *s = &c->slot[cmd[5]];
 
-	reply(c, RDR_to_PC_Parameters, cmd, icc_status(c, cmd[5]), 0,
-	      s->card->protocol, s->params, s->card->params_len);
+	return reply(c, RDR_to_PC_Parameters, cmd, icc_status(c, cmd[5]), 0,
+		     s->card->protocol, s->params, s->card->params_len);
 }
 
-static void cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+static int cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 {
 	struct vr_slot *s = &c->slot[cmd[5]];
 
@@ -368,32 +369,462 @@ static void cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 		/* bProtocolNum must be the one protocol the card offers */
 		if (cmd[7] != s->card->protocol)
 			return fail(c, RDR_to_PC_Parameters, cmd,
-				    VR_ERR_BAD_POWERSELECT);
+				    VR_ERR_BAD_PROTOCOLNUM);
 		if (dlen != s->card->params_len)
 			return fail(c, RDR_to_PC_Parameters, cmd,
 				    VR_ERR_BAD_LENGTH);
 		memcpy(s->params, cmd + VR_CCID_HDR, dlen);
 	}
-	parameters(c, cmd);
+	return parameters(c, cmd);
 }
 
 /* §6.1.9 PC_to_RDR_IccClock: bClockCommand 0 restart, 1 stop. */
-static void cmd_clock(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+static int cmd_clock(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 {
 	if (dlen != 0)
 		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_BAD_LENGTH);
 	if (cmd[7] > 1)
-		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_BAD_POWERSELECT);
+		return fail(c, RDR_to_PC_SlotStatus, cmd,
+			    VR_ERR_BAD_CLOCKCOMMAND);
 	c->slot[cmd[5]].clock_stopped = cmd[7] == 1;
-	slot_status(c, cmd);
+	return slot_status(c, cmd);
 }
 
 /* §6.1.14: echo the requested clock and rate as if applied. */
-static void cmd_rate_clock(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+static int cmd_rate_clock(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 {
 	if (dlen != 8)
 		return fail(c, RDR_to_PC_DataRateAndClockFrequency, cmd,
 			    VR_ERR_BAD_LENGTH);
-	reply(c, RDR_to_PC_DataRateAndClockFrequency, cmd,
-	      icc_status(c, cmd[5]), 0, 0, cmd + VR_CCID_HDR, 8);
+	return reply(c, RDR_to_PC_DataRateAndClockFrequency, cmd,
+		     icc_status(c, cmd[5]), 0, 0, cmd + VR_CCID_HDR, 8);
+}
+
+/* Send the next part of a response: the first with bChainParameter 1, the
+ * following ones 3 (more follows) or 2 (last) — CCID 1.1 §6.2.1. */
+static int send_resp_part(struct vr_ccid *c, const uint8_t *cmd)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	size_t room = c->cfg.dwMaxCCIDMessageLength - VR_CCID_HDR;
+	size_t left = s->resp_len - s->resp_off;
+	size_t n = left < room ? left : room;
+	uint8_t chain;
+
+	if (s->resp_off == 0)
+		chain = 0x01;
+	else
+		chain = n < left ? 0x03 : 0x02;
+	reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, chain,
+	      s->resp + s->resp_off, n);
+	s->resp_off += n;
+	if (s->resp_off == s->resp_len) {
+		free(s->resp);
+		s->resp = NULL;
+		s->resp_len = s->resp_off = 0;
+	}
+	return 0;
+}
+
+/* Run the complete APDU through the card and answer per exchange level. */
+static int run_apdu(struct vr_ccid *c, const uint8_t *cmd,
+		    const uint8_t *apdu, size_t len)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	size_t room = c->cfg.dwMaxCCIDMessageLength - VR_CCID_HDR;
+	size_t rlen = 0;
+
+	if (vr_card_process(s->card, apdu, len, c->work, VR_CARD_RESP_MAX,
+			    &rlen) < 0)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_HW_ERROR);
+	/* Short APDU level: at most 256 data bytes + SW fit (§6.1.4). */
+	if (c->cfg.level == VR_LEVEL_SHORT && rlen > 258)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_XFR_OVERRUN);
+	if (rlen <= room)
+		return reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0,
+			     c->work, rlen);
+	s->resp = malloc(rlen);
+	if (s->resp == NULL)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_HW_ERROR);
+	memcpy(s->resp, c->work, rlen);
+	s->resp_len = rlen;
+	s->resp_off = 0;
+	return send_resp_part(c, cmd);
+}
+
+/* Append a command chunk; an over-long command is a bad dwLength. */
+static int chain_append(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+
+	if (s->cmd == NULL) {
+		s->cmd = malloc(VR_CCID_APDU_MAX);
+		s->cmd_len = 0;
+		if (s->cmd == NULL)
+			return -ENOMEM;
+	}
+	if (dlen > VR_CCID_APDU_MAX - s->cmd_len)
+		return -EMSGSIZE;
+	memcpy(s->cmd + s->cmd_len, cmd + VR_CCID_HDR, dlen);
+	s->cmd_len += dlen;
+	return 0;
+}
+
+/* Extended APDU level, CCID 1.1 §6.1.4 wLevelParameter: 0 whole APDU,
+ * 1 begins, 3 continues, 2 ends, 0x10 "next part of the response". */
+static int xfr_extended(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	uint16_t level = (uint16_t)(cmd[8] | cmd[9] << 8);
+	int r;
+
+	if (level == 0x10) {
+		if (s->resp == NULL || dlen != 0)
+			return fail(c, RDR_to_PC_DataBlock, cmd,
+				    VR_ERR_BAD_LEVEL_PARAMETER);
+		return send_resp_part(c, cmd);
+	}
+	if (level != 0 && level != 1 && level != 2 && level != 3)
+		return fail(c, RDR_to_PC_DataBlock, cmd,
+			    VR_ERR_BAD_LEVEL_PARAMETER);
+	/* a new command abandons an unread response */
+	free(s->resp);
+	s->resp = NULL;
+	s->resp_len = s->resp_off = 0;
+	if (level == 0 || level == 1) {
+		free(s->cmd);
+		s->cmd = NULL;
+		s->cmd_len = 0;
+		if (level == 0)
+			return run_apdu(c, cmd, cmd + VR_CCID_HDR, dlen);
+	} else if (s->cmd == NULL) {
+		/* continuation without a beginning */
+		return fail(c, RDR_to_PC_DataBlock, cmd,
+			    VR_ERR_BAD_LEVEL_PARAMETER);
+	}
+	r = chain_append(c, cmd, dlen);
+	if (r < 0) {
+		slot_drop_chain(s);
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_BAD_LENGTH);
+	}
+	if (level != 2)		/* "send the next part of the command" */
+		return reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0x10,
+			     NULL, 0);
+	r = run_apdu(c, cmd, s->cmd, s->cmd_len);
+	free(s->cmd);
+	s->cmd = NULL;
+	s->cmd_len = 0;
+	return r;
+}
+
+/* §6.1.4 PC_to_RDR_XfrBlock. */
+static int cmd_xfr_block(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+
+	if (s->card == NULL || !s->powered)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+	/* TPDU level is announced but not implemented by this model */
+	if (c->cfg.level == VR_LEVEL_TPDU)
+		return fail(c, RDR_to_PC_DataBlock, cmd,
+			    VR_ERR_CMD_NOT_SUPPORTED);
+	if (c->cfg.level == VR_LEVEL_SHORT && dlen > 261)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_BAD_LENGTH);
+	/* §6.2.6 time extension: bmCommandStatus 2, bError = BWT multiplier */
+	for (unsigned i = 0; i < c->cfg.time_extension; i++)
+		reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE | CMD_TIME_EXTENSION,
+		      1, 0, NULL, 0);
+	if (c->cfg.level == VR_LEVEL_SHORT)
+		return run_apdu(c, cmd, cmd + VR_CCID_HDR, dlen);
+	return xfr_extended(c, cmd, dlen);
+}
+
+/* Commands that answer with a SlotStatus and carry no abData. */
+static int cmd_simple(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	if (dlen != 0)
+		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_BAD_LENGTH);
+	switch (cmd[0]) {
+	case PC_to_RDR_Abort:
+		/* §6.1.13: nothing is ever in progress here, but an abort
+		 * ends any extended APDU chaining of the slot */
+		slot_drop_chain(&c->slot[cmd[5]]);
+		return slot_status(c, cmd);
+	case PC_to_RDR_Mechanical:	/* dwMechanical is 0 */
+		return fail(c, RDR_to_PC_SlotStatus, cmd,
+			    VR_ERR_CMD_NOT_SUPPORTED);
+	default:			/* GetSlotStatus, T0APDU */
+		return slot_status(c, cmd);
+	}
+}
+
+/* Reply type for a failure answer to each command (CCID 1.1 §6.2). */
+static uint8_t reply_type(uint8_t type)
+{
+	switch (type) {
+	case PC_to_RDR_IccPowerOn:
+	case PC_to_RDR_XfrBlock:
+	case PC_to_RDR_Secure:
+		return RDR_to_PC_DataBlock;
+	case PC_to_RDR_GetParameters:
+	case PC_to_RDR_ResetParameters:
+	case PC_to_RDR_SetParameters:
+		return RDR_to_PC_Parameters;
+	case PC_to_RDR_Escape:
+		return RDR_to_PC_Escape;
+	case PC_to_RDR_SetDataRateAndClockFrequency:
+		return RDR_to_PC_DataRateAndClockFrequency;
+	default:
+		return RDR_to_PC_SlotStatus;
+	}
+}
+
+/* One complete message: 10-byte header + dwLength bytes. */
+static int handle(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	if (cmd[5] >= c->cfg.nslots)
+		return fail(c, reply_type(cmd[0]), cmd, VR_ERR_BAD_SLOT);
+	switch (cmd[0]) {
+	case PC_to_RDR_IccPowerOn:
+		return cmd_power_on(c, cmd, dlen);
+	case PC_to_RDR_IccPowerOff:
+		return cmd_power_off(c, cmd, dlen);
+	case PC_to_RDR_XfrBlock:
+		return cmd_xfr_block(c, cmd, dlen);
+	case PC_to_RDR_GetParameters:
+	case PC_to_RDR_ResetParameters:
+	case PC_to_RDR_SetParameters:
+		return cmd_parameters(c, cmd, dlen);
+	case PC_to_RDR_IccClock:
+		return cmd_clock(c, cmd, dlen);
+	case PC_to_RDR_SetDataRateAndClockFrequency:
+		return cmd_rate_clock(c, cmd, dlen);
+	case PC_to_RDR_GetSlotStatus:
+	case PC_to_RDR_T0APDU:
+	case PC_to_RDR_Abort:
+	case PC_to_RDR_Mechanical:
+		return cmd_simple(c, cmd, dlen);
+	case PC_to_RDR_Escape:		/* no vendor commands */
+	case PC_to_RDR_Secure:		/* bPINSupport is 0 */
+		return fail(c, reply_type(cmd[0]), cmd, VR_ERR_CMD_NOT_SUPPORTED);
+	default:
+		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_CMD_NOT_SUPPORTED);
+	}
+}
+
+/* Header complete: a message longer than dwMaxCCIDMessageLength can never
+ * be buffered; answer it at once and drop the rest of its bytes. */
+static bool check_oversized(struct vr_ccid *c, size_t chunk)
+{
+	uint64_t total = VR_CCID_HDR + (uint64_t)get_le32(c->in + 1);
+
+	if (total <= c->cfg.dwMaxCCIDMessageLength)
+		return false;
+	fail(c, reply_type(c->in[0]), c->in, VR_ERR_BAD_LENGTH);
+	/* only a full packet says that more of this transfer follows */
+	if (chunk % VR_CCID_PACKET == 0 && total > c->in_len)
+		c->skip = (size_t)(total - c->in_len);
+	c->in_len = 0;
+	return true;
+}
+
+void vr_ccid_bulk_out(struct vr_ccid *c, const uint8_t *data, size_t len)
+{
+	size_t cap = c->cfg.dwMaxCCIDMessageLength, total, n;
+
+	if (len == 0) {
+		/* a zero-length packet ends the transfer: whatever was begun
+		 * is all there is */
+		if (c->in_len >= VR_CCID_HDR)
+			fail(c, reply_type(c->in[0]), c->in, VR_ERR_BAD_LENGTH);
+		c->in_len = 0;
+		c->skip = 0;
+		return;
+	}
+	if (c->skip) {
+		n = len < c->skip ? len : c->skip;
+		c->skip = len % VR_CCID_PACKET ? 0 : c->skip - n;
+		return;
+	}
+	n = len < cap - c->in_len ? len : cap - c->in_len;
+	memcpy(c->in + c->in_len, data, n);
+	c->in_len += n;
+	if (c->in_len < VR_CCID_HDR) {
+		/* a transfer too short to hold a header cannot be answered */
+		if (len % VR_CCID_PACKET)
+			c->in_len = 0;
+		return;
+	}
+	if (check_oversized(c, len))
+		return;
+	total = VR_CCID_HDR + get_le32(c->in + 1);
+	if (c->in_len < total && len % VR_CCID_PACKET == 0)
+		return;			/* the next packet continues it */
+	if (c->in_len != total || n != len)
+		fail(c, reply_type(c->in[0]), c->in, VR_ERR_BAD_LENGTH);
+	else
+		handle(c, c->in, total - VR_CCID_HDR);
+	c->in_len = 0;
+}
+
+size_t vr_ccid_bulk_in_pending(const struct vr_ccid *ccid)
+{
+	const struct vr_msg *m = ccid->bulk.head;
+
+	return m ? m->len - m->off : 0;
+}
+
+size_t vr_ccid_bulk_in(struct vr_ccid *ccid, uint8_t *buf, size_t cap)
+{
+	struct vr_msg *m = ccid->bulk.head;
+	size_t n;
+
+	if (m == NULL)
+		return 0;
+	n = m->len - m->off < cap ? m->len - m->off : cap;
+	memcpy(buf, m->data + m->off, n);
+	m->off += n;
+	if (m->off == m->len)
+		queue_pop(&ccid->bulk);
+	return n;
+}
+
+size_t vr_ccid_notify_len(const struct vr_ccid *ccid)
+{
+	return 1 + (2 * ccid->cfg.nslots + 7) / 8;
+}
+
+/* CCID 1.1 §6.3.1 RDR_to_PC_NotifySlotChange: bmSlotICCState, two bits per
+ * slot from the LSB: bit 2n present, bit 2n+1 changed. Clears the changed
+ * bits it reports. */
+static size_t notify_build(struct vr_ccid *c, uint8_t *buf, size_t cap)
+{
+	size_t len = vr_ccid_notify_len(c);
+
+	if (cap < len)
+		return 0;
+	memset(buf, 0, len);
+	buf[0] = RDR_to_PC_NotifySlotChange;
+	for (unsigned i = 0; i < c->cfg.nslots; i++) {
+		uint8_t bits = (c->slot[i].card ? 1 : 0) |
+			       (c->slot[i].changed ? 2 : 0);
+
+		buf[1 + i / 4] |= (uint8_t)(bits << (2 * (i % 4)));
+		c->slot[i].changed = false;
+	}
+	return len;
+}
+
+static void notify_queue(struct vr_ccid *c)
+{
+	uint8_t tmp[1 + VR_CCID_MAX_SLOTS / 4];
+	size_t len = notify_build(c, tmp, sizeof(tmp));
+	uint8_t *m = queue_push(&c->intr, len);
+
+	if (m)
+		memcpy(m, tmp, len);
+}
+
+int vr_ccid_insert(struct vr_ccid *ccid, unsigned slot, const struct vr_card *card)
+{
+	struct vr_slot *s;
+
+	if (slot >= ccid->cfg.nslots)
+		return -EINVAL;
+	s = &ccid->slot[slot];
+	if (s->card)
+		return -EALREADY;
+	s->card = card ? card : ccid->cfg.insert_card;
+	s->powered = false;
+	s->clock_stopped = false;
+	slot_default_params(s);
+	s->changed = true;
+	notify_queue(ccid);
+	return 0;
+}
+
+int vr_ccid_remove(struct vr_ccid *ccid, unsigned slot)
+{
+	struct vr_slot *s;
+
+	if (slot >= ccid->cfg.nslots)
+		return -EINVAL;
+	s = &ccid->slot[slot];
+	if (s->card == NULL)
+		return -EALREADY;
+	slot_drop_chain(s);
+	s->card = NULL;
+	s->powered = false;
+	s->clock_stopped = false;
+	slot_default_params(s);
+	s->changed = true;
+	notify_queue(ccid);
+	return 0;
+}
+
+bool vr_ccid_present(const struct vr_ccid *ccid, unsigned slot)
+{
+	return slot < ccid->cfg.nslots && ccid->slot[slot].card != NULL;
+}
+
+bool vr_ccid_powered(const struct vr_ccid *ccid, unsigned slot)
+{
+	return slot < ccid->cfg.nslots && ccid->slot[slot].powered;
+}
+
+size_t vr_ccid_interrupt(struct vr_ccid *ccid, uint8_t *buf, size_t cap)
+{
+	struct vr_msg *m = ccid->intr.head;
+	size_t n;
+
+	if (m == NULL || cap < m->len)
+		return 0;
+	n = m->len;
+	memcpy(buf, m->data, n);
+	queue_pop(&ccid->intr);
+	return n;
+}
+
+size_t vr_ccid_interrupt_initial(struct vr_ccid *ccid, uint8_t *buf, size_t cap)
+{
+	queue_clear(&ccid->intr);
+	/* a host that starts listening knows nothing: every card is news */
+	for (unsigned i = 0; i < ccid->cfg.nslots; i++)
+		ccid->slot[i].changed = ccid->slot[i].card != NULL;
+	return notify_build(ccid, buf, cap);
+}
+
+static size_t put_u32_array(const uint32_t *v, size_t n, uint8_t *out,
+			    size_t cap)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len + 4 <= cap; i++, len += 4)
+		put_le32(out + len, v[i]);
+	return len;
+}
+
+/* CCID 1.1 §5.3 class-specific requests. */
+int vr_ccid_control(struct vr_ccid *ccid, uint8_t bRequest, uint16_t wValue,
+		    uint8_t *out, size_t cap, size_t *out_len)
+{
+	static const uint32_t clocks[] = { VR_CLOCK_KHZ };
+	unsigned slot = wValue & 0xFF;
+
+	*out_len = 0;
+	switch (bRequest) {
+	case 0x01:	/* ABORT: wValue = bSeq << 8 | bSlot */
+		if (slot >= ccid->cfg.nslots)
+			return -EINVAL;
+		slot_drop_chain(&ccid->slot[slot]);
+		return 0;
+	case 0x02:	/* GET_CLOCK_FREQUENCIES */
+		*out_len = put_u32_array(clocks, 1, out, cap);
+		return 0;
+	case 0x03:	/* GET_DATA_RATES */
+		*out_len = put_u32_array(data_rates, sizeof(data_rates) /
+					 sizeof(data_rates[0]), out, cap);
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

@@ -1,1 +1,632 @@
-/* placeholder: being written */
+/* ccidkit — `ccidkit vreader`: options, the listening socket and the poll
+ * loop over the socket, standard input and signals (see vreader.h). */
+#include "config.h"
+#include "src/vreader.h"
+#include "src/vr_card.h"
+#include "src/vr_ccid.h"
+#include "src/vr_usb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int vr_verbose;
+
+void vr_logf(int verbose, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbose && !vr_verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("vreader: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+struct vr_opts {
+	const char *listen;
+	struct vr_ccid_config ccid;
+	struct vr_usb_config usb;
+	bool no_card;
+};
+
+static const char usage_text[] =
+"usage: ccidkit vreader --listen unix:PATH|tcp:HOST:PORT [options]\n"
+"\n"
+"A virtual USB CCID smart-card reader: the device side of usbredir (the\n"
+"usb-host role), for `ccidkit` (CCIDKIT_USBREDIR) or QEMU's\n"
+"`-device usb-redir,chardev=...`. Prints `ready` on stdout once listening.\n"
+"Serves one client at a time (a second one is hung up on at once); when it\n"
+"disconnects the slots are powered down (cards stay) and the next client is\n"
+"accepted.\n"
+"\n"
+"options:\n"
+"  --listen unix:PATH | tcp:HOST:PORT  where to listen (required); a stale\n"
+"                         socket file at PATH is replaced, and removed on exit\n"
+"  --level tpdu|short|extended   exchange level in dwFeatures (default\n"
+"                         extended; tpdu answers XfrBlock with bError 0)\n"
+"  --vid HEX --pid HEX    idVendor/idProduct (default 1209:0001)\n"
+"  --bcd HEX              bcdDevice (default 0100)\n"
+"  --manufacturer STR     iManufacturer (default \"ccidkit\")\n"
+"  --product STR          iProduct (default \"Virtual Reader\")\n"
+"  --serial STR           iSerialNumber (default none)\n"
+"  --interface-name STR   iInterface (default none)\n"
+"  --max-msg N            dwMaxCCIDMessageLength, 64..65554 (default 271;\n"
+"                         at least 271 for the short and extended levels)\n"
+"  --slots N              number of slots, 1..8 (default 1)\n"
+"  --card NAME            card in every slot at start: test (T=1, default)\n"
+"                         or test-t0 (T=0 only)\n"
+"  --no-card              start with empty slots\n"
+"  --no-auto-voltage      clear dwFeatures 0x08 (automatic voltage selection)\n"
+"  --card-voltage 5|3|1.8 highest voltage the card accepts (default 5): a\n"
+"                         PowerOn at a higher voltage fails with bError F5\n"
+"  --time-extension N     N time-extension replies before each XfrBlock answer\n"
+"  --no-interrupt         no interrupt-IN endpoint\n"
+"  -v, --verbose          log protocol details to stderr\n"
+"  -h, --help             this text\n"
+"\n"
+"standard input, one command per line (SLOT defaults to 0):\n"
+"  insert [SLOT]          insert the --card card (test with --no-card)\n"
+"  remove [SLOT]          remove the card (it loses power)\n"
+"  quit                   exit\n"
+"End of input leaves the reader running; SIGTERM/SIGINT exit cleanly.\n"
+"\n"
+"The test cards (ATR test:    3B 88 81 31 FE 45 'ccidkit1' C9,\n"
+"                   test-t0: 3B 08 'ccidkit0') answer:\n"
+"  80 10 00 00 Lc data [Le]  ECHO: the data (at most Ne bytes), 90 00\n"
+"  80 12 P1 P2 [Le]          PATTERN: N = P1*256+P2 bytes i mod 256 (at most Ne)\n"
+"  80 14 00 00 Lc data       SINK: 90 00\n"
+"  80 16 00 00               NOP: 90 00\n"
+"  00 84 00 00 Le            GET CHALLENGE: Ne random bytes, 90 00\n"
+"  00 A4 04 00 Lc AID [Le]   SELECT: 90 00 for F0 63 63 69 64 6B 69 74, else 6A 82\n"
+"Short and extended forms (ISO 7816-4 5.1) are accepted. Errors: 6E 00 CLA\n"
+"not 00/80, 6D 00 unknown INS, 6B 00 P1/P2 not as shown where fixed, 67 00\n"
+"malformed lengths or a length form the instruction does not take.\n"
+"Exit status: 0 clean exit, 1 runtime error, 2 usage error.\n";
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vreader: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(try `ccidkit vreader --help`)\n", stderr);
+	return 2;
+}
+
+static bool parse_ulong(const char *s, int base, unsigned long max,
+			unsigned long *out)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, base);
+	return errno == 0 && *end == '\0' && *out <= max;
+}
+
+static bool parse_hex16(const char *s, uint16_t *out)
+{
+	unsigned long v;
+
+	if (s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!parse_ulong(s, 16, 0xFFFF, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+enum {
+	OPT_LISTEN = 256, OPT_LEVEL, OPT_VID, OPT_PID, OPT_BCD, OPT_MANUFACTURER,
+	OPT_PRODUCT, OPT_SERIAL, OPT_INTERFACE_NAME, OPT_MAX_MSG, OPT_SLOTS,
+	OPT_CARD, OPT_NO_CARD, OPT_NO_AUTO_VOLTAGE, OPT_CARD_VOLTAGE,
+	OPT_TIME_EXTENSION, OPT_NO_INTERRUPT,
+};
+
+static const struct option long_opts[] = {
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "vid", required_argument, NULL, OPT_VID },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "bcd", required_argument, NULL, OPT_BCD },
+	{ "manufacturer", required_argument, NULL, OPT_MANUFACTURER },
+	{ "product", required_argument, NULL, OPT_PRODUCT },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "interface-name", required_argument, NULL, OPT_INTERFACE_NAME },
+	{ "max-msg", required_argument, NULL, OPT_MAX_MSG },
+	{ "slots", required_argument, NULL, OPT_SLOTS },
+	{ "card", required_argument, NULL, OPT_CARD },
+	{ "no-card", no_argument, NULL, OPT_NO_CARD },
+	{ "no-auto-voltage", no_argument, NULL, OPT_NO_AUTO_VOLTAGE },
+	{ "card-voltage", required_argument, NULL, OPT_CARD_VOLTAGE },
+	{ "time-extension", required_argument, NULL, OPT_TIME_EXTENSION },
+	{ "no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void opts_default(struct vr_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ccid.nslots = 1;
+	o->ccid.level = VR_LEVEL_EXTENDED;
+	o->ccid.dwMaxCCIDMessageLength = 271;
+	o->ccid.auto_voltage = true;
+	o->ccid.card_class = 1;
+	o->ccid.start_card = vr_card_find("test");
+	o->usb.idVendor = 0x1209;
+	o->usb.idProduct = 0x0001;
+	o->usb.bcdDevice = 0x0100;
+	o->usb.manufacturer = "ccidkit";
+	o->usb.product = "Virtual Reader";
+	o->usb.interrupt_ep = true;
+}
+
+/* Options that take a value; returns 0 or the exit code 2. */
+static int opt_value(struct vr_opts *o, int c, const char *arg)
+{
+	unsigned long v;
+
+	switch (c) {
+	case OPT_LEVEL:
+		if (strcmp(arg, "tpdu") == 0)
+			o->ccid.level = VR_LEVEL_TPDU;
+		else if (strcmp(arg, "short") == 0)
+			o->ccid.level = VR_LEVEL_SHORT;
+		else if (strcmp(arg, "extended") == 0)
+			o->ccid.level = VR_LEVEL_EXTENDED;
+		else
+			return usage_error("--level: '%s' is not tpdu, short or extended", arg);
+		return 0;
+	case OPT_VID:
+		return parse_hex16(arg, &o->usb.idVendor) ? 0 :
+		       usage_error("--vid: '%s' is not a 16-bit hex number", arg);
+	case OPT_PID:
+		return parse_hex16(arg, &o->usb.idProduct) ? 0 :
+		       usage_error("--pid: '%s' is not a 16-bit hex number", arg);
+	case OPT_BCD:
+		return parse_hex16(arg, &o->usb.bcdDevice) ? 0 :
+		       usage_error("--bcd: '%s' is not a 16-bit hex number", arg);
+	case OPT_MAX_MSG:
+		if (!parse_ulong(arg, 10, 65554, &v) || v < 64)
+			return usage_error("--max-msg: '%s' is not in 64..65554", arg);
+		o->ccid.dwMaxCCIDMessageLength = (uint32_t)v;
+		return 0;
+	case OPT_SLOTS:
+		if (!parse_ulong(arg, 10, VR_CCID_MAX_SLOTS, &v) || v < 1)
+			return usage_error("--slots: '%s' is not in 1..8", arg);
+		o->ccid.nslots = (unsigned)v;
+		return 0;
+	case OPT_TIME_EXTENSION:
+		if (!parse_ulong(arg, 10, 1000, &v))
+			return usage_error("--time-extension: '%s' is not in 0..1000", arg);
+		o->ccid.time_extension = (unsigned)v;
+		return 0;
+	default:
+		return usage_error("internal: unhandled option %d", c);
+	}
+}
+
+static int opt_string(struct vr_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_LISTEN:
+		o->listen = arg;
+		return 0;
+	case OPT_MANUFACTURER:
+		o->usb.manufacturer = arg;
+		return 0;
+	case OPT_PRODUCT:
+		o->usb.product = arg;
+		return 0;
+	case OPT_SERIAL:
+		o->usb.serial = arg;
+		return 0;
+	case OPT_INTERFACE_NAME:
+		o->usb.interface_name = arg;
+		return 0;
+	case OPT_CARD:
+		o->ccid.start_card = vr_card_find(arg);
+		return o->ccid.start_card ? 0 :
+		       usage_error("--card: unknown card '%s' (test, test-t0)", arg);
+	case OPT_CARD_VOLTAGE:
+		/* ISO 7816-3 classes A (5 V), B (3 V), C (1.8 V) */
+		if (strcmp(arg, "5") == 0 || strcmp(arg, "5.0") == 0)
+			o->ccid.card_class = 1;
+		else if (strcmp(arg, "3") == 0 || strcmp(arg, "3.0") == 0)
+			o->ccid.card_class = 2;
+		else if (strcmp(arg, "1.8") == 0)
+			o->ccid.card_class = 3;
+		else
+			return usage_error("--card-voltage: '%s' is not 5, 3 or 1.8", arg);
+		return 0;
+	default:
+		return opt_value(o, c, arg);
+	}
+}
+
+/* Returns -1 to go on, else the exit code (0 after --help). */
+static int parse_opts(struct vr_opts *o, int argc, char **argv)
+{
+	int c;
+
+	opts_default(o);
+	optind = 0;		/* glibc: full re-initialisation */
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+		int r;
+
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'v':
+			vr_verbose = 1;
+			break;
+		case OPT_NO_CARD:
+			o->no_card = true;
+			break;
+		case OPT_NO_AUTO_VOLTAGE:
+			o->ccid.auto_voltage = false;
+			break;
+		case OPT_NO_INTERRUPT:
+			o->usb.interrupt_ep = false;
+			break;
+		case '?':
+			fputs("(try `ccidkit vreader --help`)\n", stderr);
+			return 2;
+		default:
+			r = opt_string(o, c, optarg);
+			if (r)
+				return r;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->listen == NULL)
+		return usage_error("%s", "--listen unix:PATH or tcp:HOST:PORT is required");
+	if (o->ccid.level != VR_LEVEL_TPDU && o->ccid.dwMaxCCIDMessageLength < 271)
+		return usage_error("--max-msg: the short and extended APDU levels need at least 271 (%s)",
+				   "a 261-byte short APDU + the 10-byte header");
+	o->ccid.insert_card = o->no_card ? vr_card_find("test") : o->ccid.start_card;
+	if (o->no_card)
+		o->ccid.start_card = NULL;
+	return -1;
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* unix:PATH — a stale socket file is replaced, any other file refused. */
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		vr_logf(0, "socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			vr_logf(0, "%s exists and is not a socket", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 4) < 0) {
+		vr_logf(0, "listen on unix:%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int listen_addr(const struct addrinfo *ai)
+{
+	int one = 1;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			ai->ai_protocol);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 4) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* tcp:HOST:PORT, HOST may be [v6-address]. */
+static int listen_tcp(const char *spec)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	size_t hlen;
+	int fd = -1, r;
+
+	if (colon == NULL || colon[1] == '\0' || (size_t)(colon - spec) >= sizeof(host)) {
+		vr_logf(0, "--listen tcp:%s: expected tcp:HOST:PORT", spec);
+		return -2;
+	}
+	hlen = (size_t)(colon - spec);
+	memcpy(host, spec, hlen);
+	host[hlen] = '\0';
+	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		memmove(host, host + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+	}
+	r = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res);
+	if (r != 0) {
+		vr_logf(0, "--listen tcp:%s: %s", spec, gai_strerror(r));
+		return -2;
+	}
+	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
+		fd = listen_addr(ai);
+	if (fd < 0)
+		vr_logf(0, "listen on tcp:%s: %s", spec, strerror(errno));
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* -1 runtime failure, -2 bad --listen syntax */
+static int open_listener(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0 && spec[5] != '\0')
+		return listen_unix(spec + 5);
+	if (strncmp(spec, "tcp:", 4) == 0)
+		return listen_tcp(spec + 4);
+	vr_logf(0, "--listen '%s': expected unix:PATH or tcp:HOST:PORT", spec);
+	return -2;
+}
+
+struct vr_state {
+	struct vr_opts opts;
+	struct vr_ccid *ccid;
+	struct vr_usb *usb;
+	int lfd;
+	bool stdin_open;
+	bool quit;
+	char line[256];
+	size_t line_len;
+	bool line_overflow;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* Send (or, without a listening client, drop) what the model queued. */
+static void after_change(struct vr_state *st)
+{
+	uint8_t buf[8];
+
+	if (st->usb) {
+		vr_usb_service(st->usb);
+		return;
+	}
+	while (vr_ccid_interrupt(st->ccid, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void run_command(struct vr_state *st, char *line)
+{
+	char *save = NULL;
+	char *cmd = strtok_r(line, " \t\r", &save);
+	char *arg = cmd ? strtok_r(NULL, " \t\r", &save) : NULL;
+	char *extra = arg ? strtok_r(NULL, " \t\r", &save) : NULL;
+	unsigned long slot = 0;
+	int r;
+
+	if (cmd == NULL)
+		return;
+	if (strcmp(cmd, "quit") == 0 && arg == NULL) {
+		st->quit = true;
+		return;
+	}
+	if ((strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0) ||
+	    extra != NULL) {
+		vr_logf(0, "unknown command '%s' (insert [SLOT], remove [SLOT], quit)", cmd);
+		return;
+	}
+	if (arg && (!parse_ulong(arg, 10, VR_CCID_MAX_SLOTS, &slot) ||
+		    slot >= st->opts.ccid.nslots)) {
+		vr_logf(0, "%s: no slot '%s' (0..%u)", cmd, arg,
+			st->opts.ccid.nslots - 1);
+		return;
+	}
+	if (cmd[0] == 'i')
+		r = vr_ccid_insert(st->ccid, (unsigned)slot, NULL);
+	else
+		r = vr_ccid_remove(st->ccid, (unsigned)slot);
+	if (r == -EALREADY)
+		vr_logf(0, "%s %lu: slot already %s", cmd, slot,
+			cmd[0] == 'i' ? "holds a card" : "empty");
+	else
+		vr_logf(1, "%s %lu", cmd, slot);
+	after_change(st);
+}
+
+static void read_stdin(struct vr_state *st)
+{
+	char buf[512];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {		/* EOF: keep serving without commands */
+		st->stdin_open = false;
+		return;
+	}
+	for (ssize_t i = 0; i < n && !st->quit; i++) {
+		if (buf[i] != '\n') {
+			if (st->line_len + 1 < sizeof(st->line))
+				st->line[st->line_len++] = buf[i];
+			else
+				st->line_overflow = true;
+			continue;
+		}
+		st->line[st->line_len] = '\0';
+		if (st->line_overflow)
+			vr_logf(0, "command line too long, ignored");
+		else
+			run_command(st, st->line);
+		st->line_len = 0;
+		st->line_overflow = false;
+	}
+}
+
+/* The client went away: forget the connection and power the slots down. */
+static void drop_client(struct vr_state *st)
+{
+	vr_logf(1, "client disconnected");
+	vr_usb_free(&st->usb);
+	vr_ccid_reset(st->ccid);
+}
+
+static void accept_client(struct vr_state *st)
+{
+	int fd = accept4(st->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	vr_ccid_reset(st->ccid);
+	st->usb = vr_usb_new(&st->opts.usb, st->ccid, fd);
+	if (st->usb == NULL) {
+		vr_logf(0, "out of memory for a client");
+		close(fd);
+		return;
+	}
+	vr_logf(1, "client connected");
+}
+
+/* Another program while one is served: hang up at once, before any hello,
+ * which tp_usbredir reports as "busy" (one client at a time). */
+static void refuse_client(struct vr_state *st)
+{
+	int fd = accept4(st->lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	vr_logf(1, "busy: refusing a second client");
+	close(fd);
+}
+
+static void poll_once(struct vr_state *st, const sigset_t *mask)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = st->lfd, .events = POLLIN },
+		{ .fd = -1 },
+		{ .fd = -1 },
+	};
+
+	if (st->usb)
+		pfd[1] = (struct pollfd){
+			.fd = vr_usb_fd(st->usb),
+			.events = POLLIN | (vr_usb_want_write(st->usb) ? POLLOUT : 0),
+		};
+	if (st->stdin_open)
+		pfd[2] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	if (ppoll(pfd, 3, NULL, mask) < 0)
+		return;		/* EINTR: a signal, checked by the caller */
+	if (pfd[2].revents)
+		read_stdin(st);
+	if (st->usb && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    vr_usb_on_readable(st->usb) < 0)
+		drop_client(st);
+	if (pfd[0].revents & POLLIN) {
+		if (st->usb)
+			refuse_client(st);
+		else
+			accept_client(st);
+	}
+	if (st->usb && vr_usb_flush(st->usb) < 0)
+		drop_client(st);
+}
+
+static int serve(struct vr_state *st)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, orig;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* signals arrive only inside ppoll: no lost wakeup */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigdelset(&orig, SIGTERM);
+	sigdelset(&orig, SIGINT);
+	fputs("ready\n", stdout);
+	fflush(stdout);
+	while (!st->quit && !got_signal)
+		poll_once(st, &orig);
+	if (got_signal)
+		vr_logf(1, "signal %d: exiting", (int)got_signal);
+	return 0;
+}
+
+int vreader_main(int argc, char **argv)
+{
+	struct vr_state st = { .lfd = -1, .stdin_open = true };
+	int r = parse_opts(&st.opts, argc, argv), err = 0;
+
+	if (r >= 0)
+		return r;
+	st.ccid = vr_ccid_new(&st.opts.ccid, &err);
+	if (st.ccid == NULL) {
+		vr_logf(0, "cannot create the reader: %s", strerror(-err));
+		return 1;
+	}
+	st.lfd = open_listener(st.opts.listen);
+	if (st.lfd < 0) {
+		vr_ccid_free(&st.ccid);
+		return st.lfd == -2 ? 2 : 1;
+	}
+	set_nonblock(st.lfd);
+	r = serve(&st);
+	vr_usb_free(&st.usb);
+	vr_ccid_free(&st.ccid);
+	close(st.lfd);
+	if (strncmp(st.opts.listen, "unix:", 5) == 0)
+		unlink(st.opts.listen + 5);
+	return r;
+}

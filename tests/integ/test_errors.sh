@@ -37,4 +37,31 @@ check "dead endpoint does not hide a live one" 0 "$(expect "0: ccidkit Virtual R
 	-- env CCIDKIT_USBREDIR="unix:$TMP/gone.sock,unix:$TMP/alive.sock" "$CCIDKIT" list
 vr_stop alive
 
+# the reader vanishes in the middle of a long run of exchanges
+vr_start pulled
+set --
+for _ in $(seq 400); do set -- "$@" '80 12 FF FF 00 00 00'; done
+"$CCIDKIT" apdu "$@" >"$TMP/pulled.out" 2>"$TMP/pulled.err" &
+apdu_pid=$!
+for _ in $(seq 200); do grep -q '^SW: ' "$TMP/pulled.out" 2>/dev/null && break; sleep 0.05; done
+kill -9 "$VR_PID_pulled"
+wait "$apdu_pid"; rc=$?
+ok=1
+[ $rc -eq 6 ] || { echo "  exit code $rc, expected 6"; ok=0; }
+grep -qxF "ccidkit: ccidkit Virtual Reader 00 00: reader is gone (unplugged or disconnected)" "$TMP/pulled.err" ||
+	{ echo "  stderr:"; cat "$TMP/pulled.err"; ok=0; }
+verdict "reader killed mid-exchange: exit 6, reader gone" $ok
+
+# a second program while the virtual reader serves the first: busy
+vr_start shared
+set --
+for _ in $(seq 400); do set -- "$@" '80 12 FF FF 00 00 00'; done
+"$CCIDKIT" apdu "$@" >"$TMP/first.out" 2>&1 &
+first=$!
+for _ in $(seq 200); do grep -q '^SW: ' "$TMP/first.out" 2>/dev/null && break; sleep 0.05; done
+check_err "second client: reader busy" 5 "ccidkit: no reader available: busy (in use by another program)" \
+	-- "$CCIDKIT" list
+kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
+vr_stop shared
+
 finish
