@@ -91,6 +91,16 @@ static void apdu_print_response(const uint8_t *resp, size_t len)
 				sizeof(meaning)));
 }
 
+/* The driver logs why only under CCIDKIT_DEBUG; the user deserves it now. */
+static void apdu_explain_unsupported(const struct ccid_reader *r)
+{
+	if (r->level == CCID_LEVEL_SHORT_APDU)
+		fprintf(stderr, "ccidkit: this reader exchanges only short APDUs (at most 255 bytes of data in, 256 out)\n");
+	else if (r->level < CCID_LEVEL_SHORT_APDU)
+		fprintf(stderr, "ccidkit: this reader works at %s level, which ccidkit does not support yet\n",
+			ccid_level_name(r->level));
+}
+
 static int apdu_exchange(const struct ccid_manager_entry *e,
 			 const struct apdu_list *l)
 {
@@ -115,6 +125,8 @@ static int apdu_exchange(const struct ccid_manager_entry *e,
 					 resp, RESP_MAX, &len, cli_deadline());
 		if (err != CCID_OK) {
 			free(resp);
+			if (err == CCID_E_NOT_SUPPORTED)
+				apdu_explain_unsupported(e->reader);
 			return cli_fail(e->name, err);
 		}
 		if (len < 2) { /* slot.c promises SW1 SW2; never trust it blindly */

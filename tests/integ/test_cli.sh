@@ -77,6 +77,9 @@ vr_stop two
 vr_start short --level short
 check "short reader: short ECHO" 0 "$(expect "> 80 10 00 00 02 CA FE" "< CA FE" "SW: 90 00 (success)")" \
 	-- "$CCIDKIT" apdu '80 10 00 00 02 CA FE'
+check_err "short reader: extended APDU refused, why" 1 \
+	"ccidkit: this reader exchanges only short APDUs (at most 255 bytes of data in, 256 out)" \
+	-- "$CCIDKIT" apdu '80 10 00 00 00 00 02 CA FE'
 check_err "short reader: extended APDU refused" 1 \
 	"ccidkit: ccidkit Virtual Reader 00 00: not supported by this reader or driver" \
 	-- "$CCIDKIT" apdu '80 10 00 00 00 00 02 CA FE'
@@ -89,6 +92,9 @@ check "tpdu reader: atr" 0 - -- "$CCIDKIT" atr
 ok=1; grep -qxF "note: ccidkit cannot exchange APDUs with TPDU-level readers yet" "$TMP/info" || ok=0
 grep -qxF "  exchange level: TPDU" "$TMP/info" || ok=0
 verdict "tpdu reader: info says it is not supported yet" $ok
+check_err "tpdu reader: apdu not supported, why" 1 \
+	"ccidkit: this reader works at TPDU level, which ccidkit does not support yet" \
+	-- "$CCIDKIT" apdu '80 16 00 00'
 check_err "tpdu reader: apdu not supported" 1 \
 	"ccidkit: ccidkit Virtual Reader 00 00: not supported by this reader or driver" \
 	-- "$CCIDKIT" apdu '80 16 00 00'
