@@ -44,7 +44,7 @@ struct vr_opts {
 };
 
 static const char usage_text[] =
-"usage: ccidkit vreader --listen unix:PATH|tcp:HOST:PORT [options]\n"
+"Usage: ccidkit vreader --listen unix:PATH|tcp:HOST:PORT [options]\n"
 "\n"
 "A virtual USB CCID smart-card reader: the device side of usbredir (the\n"
 "usb-host role), for `ccidkit` (CCIDKIT_USBREDIR) or QEMU's\n"

@@ -3,6 +3,16 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integ/lib.sh"
 
 check "version" 0 "$(expect "ccidkit 0.1.0")" -- "$CCIDKIT" --version
+for cmd in list info atr apdu vreader; do
+	"$CCIDKIT" $cmd --help >"$TMP/help" 2>&1; rc=$?
+	ok=1; [ $rc -eq 0 ] || ok=0
+	head -n 1 "$TMP/help" | grep -q "^Usage: ccidkit $cmd" || { echo "  first line: $(head -n 1 "$TMP/help")"; ok=0; }
+	verdict "$cmd --help" $ok
+done
+"$CCIDKIT" --help >"$TMP/help"; rc=$?
+ok=1; [ $rc -eq 0 ] || ok=0
+for cmd in list info atr apdu vreader; do grep -q "^  $cmd " "$TMP/help" || ok=0; done
+verdict "--help lists every command" $ok
 
 vr_start ext
 check "list: one reader, card present" 0 \

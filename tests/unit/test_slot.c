@@ -10,12 +10,15 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ccid/clock.h"
 #include "ccid/err.h"
+#include "ccid/log.h"
 #include "ccid/reader.h"
 #include "ccid/slot.h"
 #include "fake/fake_transport.h"
@@ -654,6 +657,68 @@ static void test_inactive_reply_clears_power(void **state)
 	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
 	assert_false(slot_state(&x, 0, NULL).powered);
 	fx_close(&x);
+}
+
+/* DESIGN.md "secrets stay secret": with CCIDKIT_DEBUG=3 the wire dump of
+ * a VERIFY shows the header, never the PIN; other APDUs are dumped whole. */
+static char *capture_stderr_of_verify(const uint8_t *apdu, size_t len,
+				      const struct fake_step *script, size_t n)
+{
+	struct fx x;
+	uint8_t resp[16];
+	size_t rlen = 0;
+	char path[] = "/tmp/ccidkit-logXXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	static char text[8192];
+	FILE *f;
+	size_t got;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fx_open(&x, RD_SHORT);
+	fake_transport_script(x.f, script, n);
+	ccid_log_set_level(CCID_LOG_DEBUG);
+	fflush(stderr);
+	dup2(fd, 2);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, len, resp,
+					    sizeof(resp), &rlen, D5S), CCID_OK);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ccid_log_set_level(CCID_LOG_NONE);
+	fx_close(&x);
+	f = fdopen(fd, "r");
+	assert_non_null(f);
+	rewind(f);
+	got = fread(text, 1, sizeof(text) - 1, f);
+	text[got] = '\0';
+	fclose(f);
+	unlink(path);
+	return text;
+}
+
+static void test_debug_dump_redacts_pin(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 0D000000 00 01 00 00 00 00 20 00 81 08 31 32 33 34 FF FF FF FF"),
+		FAKE_IN("80 02000000 00 01 00 00 00 90 00"),
+	};
+	static const uint8_t verify[] = { 0x00, 0x20, 0x00, 0x81, 0x08, 0x31, 0x32,
+					  0x33, 0x34, 0xFF, 0xFF, 0xFF, 0xFF };
+	static const struct fake_step script2[] = {
+		FAKE_OUT("6F 07000000 00 01 00 00 00 00 A4 04 00 02 3F 00"),
+		FAKE_IN("80 02000000 00 01 00 00 00 90 00"),
+	};
+	static const uint8_t select[] = { 0x00, 0xA4, 0x04, 0x00, 0x02, 0x3F, 0x00 };
+	const char *text;
+
+	(void)state;
+	text = capture_stderr_of_verify(verify, sizeof(verify), script, 2);
+	assert_non_null(strstr(text, "6F 0D 00 00 00 00 01 00 00 00 00 20 00 81"));
+	assert_non_null(strstr(text, "9 more bytes redacted (PIN)"));
+	assert_null(strstr(text, "31 32 33 34"));
+	text = capture_stderr_of_verify(select, sizeof(select), script2, 2);
+	assert_non_null(strstr(text, "6F 07 00 00 00 00 01 00 00 00 00 A4 04 00 02 3F 00"));
+	assert_null(strstr(text, "redacted"));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1417,6 +1482,7 @@ int main(void)
 		cmocka_unit_test(test_slot_status),
 		cmocka_unit_test(test_inactive_reply_clears_power),
 		cmocka_unit_test(test_transmit_short),
+		cmocka_unit_test(test_debug_dump_redacts_pin),
 		cmocka_unit_test(test_transmit_short_refusals),
 		cmocka_unit_test(test_transmit_short_malformed_sent),
 		cmocka_unit_test(test_transmit_short_errors),
