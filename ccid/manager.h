@@ -41,6 +41,44 @@ const char *ccid_manager_problem(const struct ccid_manager *m, size_t index);
 /* Why that reader could not be used (enum ccid_err); CCID_OK past the end. */
 int ccid_manager_problem_err(const struct ccid_manager *m, size_t index);
 
+/* ---- Watching (the PC/SC library's event machinery, DESIGN.md) ----
+ *
+ * ccid_manager_watch() turns a manager into a live one: one event thread
+ * for the process keeps the list current and wakes waiters:
+ *  - a reader's interrupt pipe (NotifySlotChange) already updates its slot
+ *    state; every reader's on_change hook bumps the manager's generation;
+ *  - readers without an interrupt endpoint are polled (GetSlotStatus,
+ *    CCID_MANAGER_POLL_MS apart, skipped while an exchange holds io_lock);
+ *  - a reader marked gone leaves the list (its entries disappear; the
+ *    reader itself lives on while references remain);
+ *  - a usbredir endpoint whose reader is gone, or that could not be
+ *    reached, is retried every CCID_MANAGER_RETRY_MS, so a restarted
+ *    virtual reader comes back under the same name;
+ *  - (libusb hotplug arrives with the Real USB issue.)
+ * Once watching, the entry list may change at any time: read it only
+ * under ccid_manager_lock(), and take a reader reference to keep one.
+ * Not watching (the CLI), the list is fixed at creation and needs no lock. */
+#define CCID_MANAGER_POLL_MS 400u
+#define CCID_MANAGER_RETRY_MS 1000u
+
+/* Start the event thread (idempotent). CCID_E_NOMEM on failure. */
+int ccid_manager_watch(struct ccid_manager *m);
+
+/* The manager's mutex; guards the entry list, the generation and whatever
+ * the caller keeps "under the manager lock" (pcsc-api: cancel counters). */
+void ccid_manager_lock(struct ccid_manager *m);
+void ccid_manager_unlock(struct ccid_manager *m);
+/* Under the lock: bumped by every reader arrival/departure and every
+ * slot change of any reader (card in/out, power, gone). */
+uint64_t ccid_manager_generation(const struct ccid_manager *m);
+/* Under the lock: wait (releasing it) for a broadcast — any generation
+ * bump or ccid_manager_broadcast() — or the deadline (CCID_DEADLINE_NEVER
+ * for none).  Returns CCID_OK when woken, CCID_E_TIMEOUT at the deadline.
+ * Spurious wake-ups are possible: callers re-check their condition. */
+int ccid_manager_wait(struct ccid_manager *m, uint64_t deadline);
+/* Under the lock: wake every ccid_manager_wait (e.g. SCardCancel). */
+void ccid_manager_broadcast(struct ccid_manager *m);
+
 /* Compose "<base> NN MM" into out[CCID_READERNAME_MAX], truncating the
  * base so the whole name fits in 127 characters. */
 void ccid_manager_format_name(const char *base, unsigned index, unsigned slot,

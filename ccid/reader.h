@@ -42,6 +42,10 @@ struct ccid_slot_state {
 	uint8_t atr[CCID_ATR_MAX];
 	size_t atr_len;
 	unsigned changes; /* insertions + removals seen, for event counters */
+	/* Bumped by every power-on, power-off and removal of this slot: a
+	 * PC/SC handle that connected at another value must report
+	 * SCARD_W_RESET_CARD / SCARD_W_REMOVED_CARD (pcsc-abi.md). */
+	unsigned power_epoch;
 };
 
 struct ccid_reader {
@@ -66,6 +70,13 @@ struct ccid_reader {
 
 	/* friendly name: "iManufacturer iProduct [iInterface] (iSerial)" */
 	char base_name[128];
+
+	/* Called after every generation bump, on whatever thread made it
+	 * (including the transport's event thread), with NO reader lock held;
+	 * it must not block or do I/O (the manager uses it to wake its
+	 * waiters).  Set once, before the reader is shared. */
+	void (*on_change)(void *arg);
+	void *on_change_arg;
 };
 
 /* Parse tp->info.class_desc, allocate buffers, start the interrupt pipe

@@ -40,4 +40,20 @@ int ccid_slot_transmit(struct ccid_reader *r, unsigned slot,
 		       const uint8_t *apdu, size_t apdu_len, uint8_t *resp,
 		       size_t cap, size_t *resp_len, uint64_t deadline);
 
+/* Select the protocol for the card (what SCardConnect needs, CCID 1.1
+ * §6.1.7): build the T=0 (5 bytes) or T=1 (7 bytes) abProtocolDataStructure
+ * from the slot's recorded ATR (ccid-spec.md §5: Fi/Di from TA1, TC1
+ * guard time, WI / BWI-CWI, IFSC, checksum, convention) and send
+ * PC_to_RDR_SetParameters — unless the reader negotiates everything
+ * itself (dwFeatures CCID_FEAT_AUTO_PARAM_NEG), where nothing is sent.
+ * protocol is 0 (T=0) or 1 (T=1); CCID_E_UNPOWERED without an ATR. */
+int ccid_slot_set_protocol(struct ccid_reader *r, unsigned slot, int protocol,
+			   uint64_t deadline);
+
+/* PC_to_RDR_Escape (CCID 1.1 §6.1.8) → the RDR_to_PC_Escape data in
+ * (out, cap); CCID_E_OVERFLOW (with *out_len = full length) when short. */
+int ccid_slot_escape(struct ccid_reader *r, unsigned slot, const uint8_t *in,
+		     size_t in_len, uint8_t *out, size_t cap, size_t *out_len,
+		     uint64_t deadline);
+
 #endif
