@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "show a reader's USB identity and decoded CCID descriptor" },
 	{ "atr", cmd_atr, "power the card on and show its ATR, decoded" },
 	{ "apdu", cmd_apdu, "send APDUs to the card and show the responses" },
+	{ "run", cmd_run, "run a program with ccidkit's libpcsclite.so.1 in front" },
 	{ "vreader", vreader_main, "run a virtual USB CCID reader (usbredir) for tests" },
 };
 

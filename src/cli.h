@@ -40,5 +40,6 @@ int cmd_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_atr(int argc, char **argv);
 int cmd_apdu(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif
