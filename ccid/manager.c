@@ -2,20 +2,59 @@
 #include "config.h"
 #include "ccid/manager.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ccid/clock.h"
 #include "ccid/err.h"
 #include "ccid/log.h"
 
+/* One reader in the list.  index is the NN of its names. */
+struct mgr_reader {
+	struct ccid_reader *r;
+	unsigned index;
+	long ep; /* its usbredir endpoint in m->eps, or -1 (libusb) */
+};
+
+/* One usbredir endpoint of CCIDKIT_USBREDIR: retried while it has no
+ * reader (never reached, or its reader went gone).  Event thread only,
+ * once watching. */
+struct mgr_endpoint {
+	char *spec;
+	bool connected;
+	bool malformed; /* never retried */
+};
+
 struct ccid_manager {
-	struct ccid_reader **readers;
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+
+	/* under mu */
+	uint64_t generation;
+	unsigned waiters;  /* threads inside ccid_manager_wait */
+	bool stopping;     /* ccid_manager_free has begun */
+
+	/* Written under mu, by ccid_manager_new before anyone shares m and
+	 * then by the event thread only: so that thread reads them without
+	 * the lock, every other thread reads them under it. */
+	struct mgr_reader *readers;
 	size_t nreaders;
 	struct ccid_manager_entry *entries;
 	size_t nentries;
+
+	struct mgr_endpoint *eps;
+	size_t neps;
+	bool watching;     /* the event thread was started (API threads) */
+	pthread_t thread;
+
+	/* fixed at creation */
 	char **problems;
 	int *problem_errs;
 	size_t nproblems;
@@ -66,61 +105,142 @@ void ccid_manager_format_name(const char *base, unsigned index, unsigned slot,
 		 index & 0xFFu, slot & 0xFFu);
 }
 
-/* NN: the first number not used by a reader with the same base name. */
+/* NN: the smallest number that no listed reader with the same base name
+ * uses — at creation that is 00, 01, ... in order; later it lets a reader
+ * that comes back alone get its old name again (pcsc-abi.md §6.2). */
 static unsigned mgr_name_index(const struct ccid_manager *m, const char *base)
 {
 	unsigned index = 0;
 
-	for (size_t i = 0; i < m->nreaders; i++)
-		if (strcmp(m->readers[i]->base_name, base) == 0)
+	for (size_t i = 0; i < m->nreaders; i++) {
+		const struct mgr_reader *o = &m->readers[i];
+
+		if (o->index == index && strcmp(o->r->base_name, base) == 0) {
 			index++;
+			i = (size_t)-1; /* look again for the next number */
+		}
+	}
 	return index;
 }
 
-static int mgr_add_reader(struct ccid_manager *m, struct ccid_reader *r)
+/* Caller holds mu (or m is not shared yet).  The entry list follows the
+ * reader list, slot by slot; m->entries has room for all of them. */
+static void mgr_fill_entries(struct ccid_manager *m)
 {
-	struct ccid_reader **readers;
-	struct ccid_manager_entry *entries;
-	unsigned index = mgr_name_index(m, r->base_name);
+	size_t n = 0;
 
-	readers = realloc(m->readers, (m->nreaders + 1) * sizeof(*readers));
-	if (readers == NULL)
-		return CCID_E_NOMEM;
-	m->readers = readers;
-	entries = realloc(m->entries,
-			  (m->nentries + r->nslots) * sizeof(*entries));
-	if (entries == NULL)
-		return CCID_E_NOMEM;
-	m->entries = entries;
-	for (unsigned s = 0; s < r->nslots; s++) {
-		struct ccid_manager_entry *e = &m->entries[m->nentries++];
+	for (size_t i = 0; i < m->nreaders; i++) {
+		struct ccid_reader *r = m->readers[i].r;
 
-		e->reader = r;
-		e->slot = s;
-		ccid_manager_format_name(r->base_name, index, s, e->name);
+		for (unsigned s = 0; s < r->nslots; s++) {
+			struct ccid_manager_entry *e = &m->entries[n++];
+
+			e->reader = r;
+			e->slot = s;
+			ccid_manager_format_name(r->base_name,
+						 m->readers[i].index, s,
+						 e->name);
+		}
 	}
-	m->readers[m->nreaders++] = r;
+	m->nentries = n;
+}
+
+/* The reader hook (reader.h): runs on transport threads and API threads
+ * with no reader lock held; takes mu only for the bump. */
+static void mgr_on_change(void *arg)
+{
+	struct ccid_manager *m = arg;
+
+	pthread_mutex_lock(&m->mu);
+	m->generation++;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* Append r (taking its reference).  New arrays are built first and
+ * swapped in under mu, so API threads reading the old ones under mu never
+ * see them half-grown. */
+static int mgr_add_reader(struct ccid_manager *m, struct ccid_reader *r,
+			  long ep)
+{
+	size_t nent = m->nentries + r->nslots;
+	struct mgr_reader *readers, *old_readers;
+	struct ccid_manager_entry *entries, *old_entries;
+
+	readers = malloc((m->nreaders + 1) * sizeof(*readers));
+	entries = malloc(nent * sizeof(*entries));
+	if (readers == NULL || entries == NULL) {
+		free(readers);
+		free(entries);
+		return CCID_E_NOMEM;
+	}
+	if (m->nreaders > 0)
+		memcpy(readers, m->readers, m->nreaders * sizeof(*readers));
+	readers[m->nreaders] = (struct mgr_reader){
+		.r = r, .index = mgr_name_index(m, r->base_name), .ep = ep,
+	};
+	ccid_reader_set_on_change(r, mgr_on_change, m);
+	pthread_mutex_lock(&m->mu);
+	old_readers = m->readers;
+	old_entries = m->entries;
+	m->readers = readers;
+	m->nreaders++;
+	m->entries = entries;
+	mgr_fill_entries(m);
+	m->generation++;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->mu);
+	free(old_readers);
+	free(old_entries);
 	return CCID_OK;
 }
 
-static void mgr_take_transport(struct ccid_manager *m,
-			       struct ccid_transport *tp)
+/* Take reader i off the list and drop the list's reference.  The hook is
+ * removed first and the reference dropped last, both without mu: the
+ * hook takes mu, and the last unref waits for the transport's threads. */
+static void mgr_remove_reader(struct ccid_manager *m, size_t i)
+{
+	struct ccid_reader *r = m->readers[i].r;
+
+	pthread_mutex_lock(&m->mu);
+	memmove(&m->readers[i], &m->readers[i + 1],
+		(m->nreaders - i - 1) * sizeof(m->readers[0]));
+	m->nreaders--;
+	mgr_fill_entries(m); /* fewer entries: they fit where they were */
+	m->generation++;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->mu);
+	ccid_reader_set_on_change(r, NULL, NULL);
+	ccid_reader_unref(&r);
+}
+
+/* ccid_reader_new on tp, then list it.  At creation (report) failures
+ * become problem lines; on retries they are only debug noise. */
+static int mgr_take_transport(struct ccid_manager *m,
+			      struct ccid_transport *tp, long ep,
+			      uint64_t deadline, bool report)
 {
 	struct ccid_reader *r = NULL;
 	char where[CCID_USB_STRLEN];
 	int err;
 
 	snprintf(where, sizeof(where), "%s", tp->info.location);
-	err = ccid_reader_new(tp, m->deadline, &r);
+	err = ccid_reader_new(tp, deadline, &r);
 	if (err != CCID_OK) {
-		mgr_problem(m, err, "%s: cannot use this reader: %s (%s)", where,
-			    ccid_strerror(err), ccid_errname(err));
-		return;
+		if (report)
+			mgr_problem(m, err, "%s: cannot use this reader: %s (%s)",
+				    where, ccid_strerror(err), ccid_errname(err));
+		else
+			ccid_log_dbg("%s: cannot use this reader: %s", where,
+				     ccid_strerror(err));
+		return err;
 	}
-	if (mgr_add_reader(m, r) != CCID_OK) {
+	err = mgr_add_reader(m, r, ep);
+	if (err != CCID_OK) {
 		m->oom = 1;
 		ccid_reader_unref(&r);
 	}
+	return err;
 }
 
 static void mgr_libusb_found(void *arg, struct ccid_transport *tp,
@@ -135,9 +255,40 @@ static void mgr_libusb_found(void *arg, struct ccid_transport *tp,
 			    ccid_strerror(err), ccid_errname(err));
 		return;
 	}
-	mgr_take_transport(m, tp);
+	mgr_take_transport(m, tp, -1, m->deadline, true);
 }
 
+/* Connect usbredir endpoint i and list its reader. */
+static void mgr_connect_endpoint(struct ccid_manager *m, size_t i,
+				 uint64_t deadline, bool report)
+{
+	struct mgr_endpoint *ep = &m->eps[i];
+	const char *spec = ep->spec;
+	struct ccid_transport *tp = NULL;
+	int err = ccid_tp_usbredir_open(spec, deadline, &tp);
+
+	if (err == CCID_OK) {
+		err = mgr_take_transport(m, tp, (long)i, deadline, report);
+		ep->connected = err == CCID_OK;
+		return;
+	}
+	if (err == CCID_E_INVAL)
+		ep->malformed = true;
+	if (!report)
+		ccid_log_dbg("%s: still unreachable: %s", spec,
+			     ccid_strerror(err));
+	else if (err == CCID_E_NOT_FOUND)
+		mgr_problem(m, err, "%s: no virtual reader is listening there", spec);
+	else if (err == CCID_E_INVAL)
+		mgr_problem(m, err, "%s: not an endpoint (CCIDKIT_USBREDIR wants unix:PATH or tcp:HOST:PORT)", spec);
+	else if (err == CCID_E_BUSY)
+		mgr_problem(m, err, "%s: the reader is busy: another program is connected to it", spec);
+	else
+		mgr_problem(m, err, "%s: cannot connect: %s (%s)", spec,
+			    ccid_strerror(err), ccid_errname(err));
+}
+
+/* Remember every endpoint of the comma-separated list, then connect each. */
 static void mgr_open_usbredir(struct ccid_manager *m, const char *list)
 {
 	char *copy = strdup(list);
@@ -149,27 +300,28 @@ static void mgr_open_usbredir(struct ccid_manager *m, const char *list)
 	}
 	for (char *ep = strtok_r(copy, ",", &save); ep != NULL;
 	     ep = strtok_r(NULL, ",", &save)) {
-		struct ccid_transport *tp = NULL;
-		int err;
+		struct mgr_endpoint *eps;
 
 		while (*ep == ' ')
 			ep++;
 		if (*ep == '\0')
 			continue;
-		err = ccid_tp_usbredir_open(ep, m->deadline, &tp);
-		if (err == CCID_E_NOT_FOUND)
-			mgr_problem(m, err, "%s: no virtual reader is listening there", ep);
-		else if (err == CCID_E_INVAL)
-			mgr_problem(m, err, "%s: not an endpoint (CCIDKIT_USBREDIR wants unix:PATH or tcp:HOST:PORT)", ep);
-		else if (err == CCID_E_BUSY)
-			mgr_problem(m, err, "%s: the reader is busy: another program is connected to it", ep);
-		else if (err != CCID_OK)
-			mgr_problem(m, err, "%s: cannot connect: %s (%s)", ep,
-				    ccid_strerror(err), ccid_errname(err));
-		else
-			mgr_take_transport(m, tp);
+		eps = realloc(m->eps, (m->neps + 1) * sizeof(*eps));
+		if (eps == NULL) {
+			m->oom = 1;
+			break;
+		}
+		m->eps = eps;
+		eps[m->neps] = (struct mgr_endpoint){ .spec = strdup(ep) };
+		if (eps[m->neps].spec == NULL) {
+			m->oom = 1;
+			break;
+		}
+		m->neps++;
 	}
 	free(copy);
+	for (size_t i = 0; i < m->neps; i++)
+		mgr_connect_endpoint(m, i, m->deadline, true);
 }
 
 static int mgr_libusb_enabled(void)
@@ -177,6 +329,25 @@ static int mgr_libusb_enabled(void)
 	const char *env = getenv("CCIDKIT_LIBUSB");
 
 	return env == NULL || strcmp(env, "0") != 0;
+}
+
+static int mgr_init_sync(struct ccid_manager *m)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	if (pthread_mutex_init(&m->mu, NULL) != 0)
+		return CCID_E_NOMEM;
+	/* deadlines are CLOCK_MONOTONIC milliseconds (clock.h) */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	err = pthread_cond_init(&m->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (err != 0) {
+		pthread_mutex_destroy(&m->mu);
+		return CCID_E_NOMEM;
+	}
+	return CCID_OK;
 }
 
 int ccid_manager_new(uint64_t deadline, struct ccid_manager **out)
@@ -190,6 +361,10 @@ int ccid_manager_new(uint64_t deadline, struct ccid_manager **out)
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return CCID_E_NOMEM;
+	if (mgr_init_sync(m) != CCID_OK) {
+		free(m);
+		return CCID_E_NOMEM;
+	}
 	m->deadline = deadline;
 	if (mgr_libusb_enabled()) {
 		int n = ccid_tp_libusb_scan(mgr_libusb_found, m);
@@ -208,23 +383,233 @@ int ccid_manager_new(uint64_t deadline, struct ccid_manager **out)
 	return CCID_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* The event thread                                                   */
+
+/* How long one poll or one reconnection may take (the event thread does
+ * nothing else meanwhile, and ccid_manager_free waits for it). */
+#define MGR_POLL_IO_MS 1000u
+#define MGR_CONNECT_MS 2000u
+
+/* Caller holds mu.  CCID_OK when woken, CCID_E_TIMEOUT at the deadline. */
+static int mgr_cond_wait(struct ccid_manager *m, uint64_t deadline)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline / 1000u),
+		.tv_nsec = (long)(deadline % 1000u) * 1000000L,
+	};
+
+	if (deadline == CCID_DEADLINE_NEVER) {
+		pthread_cond_wait(&m->cond, &m->mu);
+		return CCID_OK;
+	}
+	if (pthread_cond_timedwait(&m->cond, &m->mu, &ts) == ETIMEDOUT)
+		return CCID_E_TIMEOUT;
+	return CCID_OK;
+}
+
+/* Gone readers leave the list; their usbredir endpoint becomes one to
+ * retry. */
+static void mgr_drop_gone(struct ccid_manager *m)
+{
+	for (size_t i = 0; i < m->nreaders;) {
+		long ep = m->readers[i].ep;
+
+		if (!ccid_reader_is_gone(m->readers[i].r)) {
+			i++;
+			continue;
+		}
+		mgr_remove_reader(m, i);
+		if (ep >= 0)
+			m->eps[ep].connected = false;
+	}
+}
+
+/* Readers without an interrupt pipe tell about cards only in replies:
+ * ask them.  A reader in the middle of an exchange is skipped this time
+ * (its replies update the state anyway); one that fails with
+ * CCID_E_NO_DEVICE was marked gone by reader.c. */
+static void mgr_poll(struct ccid_manager *m)
+{
+	for (size_t i = 0; i < m->nreaders; i++) {
+		struct ccid_reader *r = m->readers[i].r;
+		int err;
+
+		if (r->intr_started || ccid_reader_is_gone(r))
+			continue;
+		err = ccid_reader_poll_status(r, ccid_deadline_in(MGR_POLL_IO_MS));
+		if (err != CCID_OK && err != CCID_E_BUSY &&
+		    err != CCID_E_NO_DEVICE)
+			ccid_log_dbg("%s: status poll: %s", r->base_name,
+				     ccid_strerror(err));
+	}
+}
+
+static void mgr_retry(struct ccid_manager *m)
+{
+	for (size_t i = 0; i < m->neps; i++)
+		if (!m->eps[i].connected && !m->eps[i].malformed)
+			mgr_connect_endpoint(m, i,
+					     ccid_deadline_in(MGR_CONNECT_MS),
+					     false);
+}
+
+static bool mgr_stopping(struct ccid_manager *m)
+{
+	bool stop;
+
+	pthread_mutex_lock(&m->mu);
+	stop = m->stopping;
+	pthread_mutex_unlock(&m->mu);
+	return stop;
+}
+
+/* One pass of work outside mu: drop gone readers, poll and retry when
+ * their time has come. */
+static void mgr_work(struct ccid_manager *m, uint64_t *next_poll,
+		     uint64_t *next_retry)
+{
+	mgr_drop_gone(m);
+	if (ccid_now_ms() >= *next_poll && !mgr_stopping(m)) {
+		mgr_poll(m);
+		*next_poll = ccid_deadline_in(CCID_MANAGER_POLL_MS);
+	}
+	if (ccid_now_ms() >= *next_retry && !mgr_stopping(m)) {
+		mgr_retry(m);
+		*next_retry = ccid_deadline_in(CCID_MANAGER_RETRY_MS);
+	}
+	mgr_drop_gone(m);
+}
+
+/* Wakes on every generation bump (a reader hook, ccid_manager_broadcast)
+ * and at the next poll/retry time.  mu is never held across the work:
+ * the hooks that wake us take it from transport threads. */
+static void *mgr_main(void *arg)
+{
+	struct ccid_manager *m = arg;
+	uint64_t next_poll = ccid_deadline_in(CCID_MANAGER_POLL_MS);
+	uint64_t next_retry = ccid_deadline_in(CCID_MANAGER_RETRY_MS);
+
+	pthread_mutex_lock(&m->mu);
+	while (!m->stopping) {
+		uint64_t seen = m->generation;
+
+		pthread_mutex_unlock(&m->mu);
+		mgr_work(m, &next_poll, &next_retry);
+		pthread_mutex_lock(&m->mu);
+		/* a bump during the work (a reader gone) means: look again */
+		if (m->generation == seen && !m->stopping)
+			mgr_cond_wait(m, next_poll < next_retry ? next_poll :
+							    next_retry);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return NULL;
+}
+
+int ccid_manager_watch(struct ccid_manager *m)
+{
+	sigset_t all, old;
+	int err = CCID_OK;
+
+	if (m == NULL)
+		return CCID_E_INVAL;
+	pthread_mutex_lock(&m->mu);
+	if (!m->watching && !m->stopping) {
+		/* a library thread must not take the application's signals */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		if (pthread_create(&m->thread, NULL, mgr_main, m) == 0)
+			m->watching = true;
+		else
+			err = CCID_E_NOMEM;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The lock, the generation, waits                                    */
+
+void ccid_manager_lock(struct ccid_manager *m)
+{
+	pthread_mutex_lock(&m->mu);
+}
+
+void ccid_manager_unlock(struct ccid_manager *m)
+{
+	pthread_mutex_unlock(&m->mu);
+}
+
+uint64_t ccid_manager_generation(const struct ccid_manager *m)
+{
+	return m->generation;
+}
+
+int ccid_manager_wait(struct ccid_manager *m, uint64_t deadline)
+{
+	int err;
+
+	if (m->stopping)
+		return CCID_E_CANCELLED;
+	m->waiters++;
+	err = mgr_cond_wait(m, deadline);
+	m->waiters--;
+	if (m->stopping) {
+		/* ccid_manager_free waits for the last waiter to leave */
+		if (m->waiters == 0)
+			pthread_cond_broadcast(&m->cond);
+		return CCID_E_CANCELLED;
+	}
+	return err;
+}
+
+void ccid_manager_broadcast(struct ccid_manager *m)
+{
+	pthread_cond_broadcast(&m->cond);
+}
+
+/* ------------------------------------------------------------------ */
+/* Freeing and the fixed-list accessors                               */
+
 void ccid_manager_free(struct ccid_manager **mp)
 {
 	struct ccid_manager *m;
+	bool watching;
 
 	if (mp == NULL || *mp == NULL)
 		return;
 	m = *mp;
-	for (size_t i = 0; i < m->nreaders; i++)
-		ccid_reader_unref(&m->readers[i]);
+	*mp = NULL;
+	pthread_mutex_lock(&m->mu);
+	m->stopping = true;
+	pthread_cond_broadcast(&m->cond);
+	watching = m->watching;
+	pthread_mutex_unlock(&m->mu);
+	if (watching)
+		pthread_join(m->thread, NULL);
+	/* API threads woken in ccid_manager_wait leave it with
+	 * CCID_E_CANCELLED; the last one out tells us */
+	pthread_mutex_lock(&m->mu);
+	while (m->waiters > 0)
+		pthread_cond_wait(&m->cond, &m->mu);
+	pthread_mutex_unlock(&m->mu);
+	for (size_t i = 0; i < m->nreaders; i++) {
+		ccid_reader_set_on_change(m->readers[i].r, NULL, NULL);
+		ccid_reader_unref(&m->readers[i].r);
+	}
+	for (size_t i = 0; i < m->neps; i++)
+		free(m->eps[i].spec);
 	for (size_t i = 0; i < m->nproblems; i++)
 		free(m->problems[i]);
+	pthread_cond_destroy(&m->cond);
+	pthread_mutex_destroy(&m->mu);
+	free(m->eps);
 	free(m->readers);
 	free(m->entries);
 	free(m->problems);
 	free(m->problem_errs);
 	free(m);
-	*mp = NULL;
 }
 
 size_t ccid_manager_count(const struct ccid_manager *m)

@@ -7,8 +7,10 @@
  * readers (research/pcsc-abi.md §6.2): "<base name> NN MM", NN telling
  * identical base names apart, MM the slot number.
  * Readers that could not be opened are kept as "problems": one line each
- * saying which device and why, for the CLI to show.
- * (Hotplug arrives with the Real USB issue; the list is fixed at creation.) */
+ * saying which device and why, for the CLI to show (problems are fixed at
+ * creation; retries while watching add none).
+ * Without ccid_manager_watch() the list is fixed at creation.
+ * Concurrency rules of every function: ccid/THREADING.md. */
 #ifndef CCID_MANAGER_H
 #define CCID_MANAGER_H
 
@@ -19,6 +21,8 @@
 
 #define CCID_READERNAME_MAX 128 /* MAX_READERNAME, NUL included */
 
+/* Once watching, an entry (and the pointer to it) is valid only until
+ * ccid_manager_unlock(): copy the name, ref the reader. */
 struct ccid_manager_entry {
 	struct ccid_reader *reader; /* owned by the manager; ref it to keep */
 	unsigned slot;
@@ -30,6 +34,11 @@ struct ccid_manager;
 /* Never fails for lack of readers (an empty list is fine); CCID_E_NOMEM
  * only.  deadline bounds connecting to usbredir peers. */
 int ccid_manager_new(uint64_t deadline, struct ccid_manager **out);
+/* Stops the event thread (joined: no thread is left behind), wakes every
+ * ccid_manager_wait (they return CCID_E_CANCELLED) and waits until they
+ * have left, then drops the manager's reader references.  Threads must
+ * not call anything else on m once free has begun, except finishing a
+ * ccid_manager_wait and the ccid_manager_unlock after it. */
 void ccid_manager_free(struct ccid_manager **m);
 
 size_t ccid_manager_count(const struct ccid_manager *m);
@@ -61,7 +70,8 @@ int ccid_manager_problem_err(const struct ccid_manager *m, size_t index);
 #define CCID_MANAGER_POLL_MS 400u
 #define CCID_MANAGER_RETRY_MS 1000u
 
-/* Start the event thread (idempotent). CCID_E_NOMEM on failure. */
+/* Start the event thread (idempotent; all signals blocked in it).
+ * CCID_E_NOMEM on failure.  Not under the manager lock. */
 int ccid_manager_watch(struct ccid_manager *m);
 
 /* The manager's mutex; guards the entry list, the generation and whatever
@@ -73,7 +83,9 @@ void ccid_manager_unlock(struct ccid_manager *m);
 uint64_t ccid_manager_generation(const struct ccid_manager *m);
 /* Under the lock: wait (releasing it) for a broadcast — any generation
  * bump or ccid_manager_broadcast() — or the deadline (CCID_DEADLINE_NEVER
- * for none).  Returns CCID_OK when woken, CCID_E_TIMEOUT at the deadline.
+ * for none).  Returns CCID_OK when woken, CCID_E_TIMEOUT at the deadline,
+ * CCID_E_CANCELLED (at once, too) once ccid_manager_free has begun: then
+ * unlock and leave.
  * Spurious wake-ups are possible: callers re-check their condition. */
 int ccid_manager_wait(struct ccid_manager *m, uint64_t deadline);
 /* Under the lock: wake every ccid_manager_wait (e.g. SCardCancel). */

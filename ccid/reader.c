@@ -24,10 +24,33 @@ static void slot_unpower(struct ccid_slot_state *s)
 	s->atr_len = 0;
 }
 
+/* Caller holds state_lock.  Every change is one generation step, and
+ * wakes ccid_reader_wait_change; the hook runs later, in state_unlock. */
 static void state_changed(struct ccid_reader *r)
 {
 	r->generation++;
 	pthread_cond_broadcast(&r->state_cond);
+}
+
+/* Release state_lock and, when the state changed, call the on_change hook
+ * with no reader lock held (reader.h): the hook takes the manager's mutex,
+ * and API threads take that mutex before reader locks.  hook_calls lets
+ * ccid_reader_set_on_change() wait until no call is still running. */
+static void state_unlock(struct ccid_reader *r, bool changed)
+{
+	void (*fn)(void *) = changed ? r->on_change : NULL;
+	void *arg = r->on_change_arg;
+
+	if (fn != NULL)
+		r->hook_calls++;
+	pthread_mutex_unlock(&r->state_lock);
+	if (fn == NULL)
+		return;
+	fn(arg);
+	pthread_mutex_lock(&r->state_lock);
+	if (--r->hook_calls == 0)
+		pthread_cond_broadcast(&r->state_cond);
+	pthread_mutex_unlock(&r->state_lock);
 }
 
 /* bmICCStatus of a bulk reply (CCID 1.1 §6.2.6) is the freshest presence
@@ -47,6 +70,7 @@ static void reader_note_status(struct ccid_reader *r, unsigned n,
 			s->present = false;
 			slot_unpower(s);
 			s->changes++;
+			s->power_epoch++; /* removal */
 			changed = true;
 		}
 	} else if (icc == CCID_ICC_ACTIVE || icc == CCID_ICC_INACTIVE) {
@@ -57,12 +81,13 @@ static void reader_note_status(struct ccid_reader *r, unsigned n,
 		}
 		if (icc == CCID_ICC_INACTIVE && s->powered) {
 			slot_unpower(s);
+			s->power_epoch++; /* lost power behind our back */
 			changed = true;
 		}
 	}
 	if (changed)
 		state_changed(r);
-	pthread_mutex_unlock(&r->state_lock);
+	state_unlock(r, changed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -77,8 +102,10 @@ static bool notify_slot(struct ccid_reader *r, unsigned n, bool present,
 
 	if (present != s->present) {
 		s->present = present;
-		if (!present)
+		if (!present) {
 			slot_unpower(s);
+			s->power_epoch++; /* removal */
+		}
 		s->changes++;
 		return true;
 	}
@@ -88,6 +115,7 @@ static bool notify_slot(struct ccid_reader *r, unsigned n, bool present,
 	if (changed_bit && present && s->powered) {
 		slot_unpower(s);
 		s->changes += 2;
+		s->power_epoch++; /* a swap: whoever used the old card lost it */
 		return true;
 	}
 	return false;
@@ -112,7 +140,7 @@ static void intr_notify(struct ccid_reader *r, const uint8_t *buf,
 				   (changed >> n) & 1u);
 	if (any)
 		state_changed(r);
-	pthread_mutex_unlock(&r->state_lock);
+	state_unlock(r, any);
 }
 
 static void reader_intr_cb(void *arg, const uint8_t *buf, size_t len)
@@ -509,6 +537,41 @@ static int reader_probe_slots(struct ccid_reader *r, uint64_t deadline)
 	return CCID_OK;
 }
 
+/* The manager's poller (readers without an interrupt pipe): the same
+ * GetSlotStatus as the probe, but only when nobody is exchanging — an
+ * application's command must never wait behind a status poll. */
+int ccid_reader_poll_status(struct ccid_reader *r, uint64_t deadline)
+{
+	int err;
+
+	if (r == NULL)
+		return CCID_E_INVAL;
+	if (pthread_mutex_trylock(&r->io_lock) != 0)
+		return CCID_E_BUSY;
+	err = ccid_reader_is_gone(r) ? CCID_E_NO_DEVICE : CCID_OK;
+	for (unsigned n = 0; n < r->nslots && err == CCID_OK; n++) {
+		static const uint8_t rfu[3] = { 0, 0, 0 };
+		struct ccid_reply rep;
+
+		err = ccid_reader_command(r, PC_to_RDR_GetSlotStatus,
+					  (uint8_t)n, rfu, NULL, 0, &rep,
+					  deadline);
+	}
+	pthread_mutex_unlock(&r->io_lock);
+	return err;
+}
+
+/* A card found at opening is the starting state, not an event: PC/SC's
+ * event counter (pcsc-abi.md §6.3) starts at 0 and counts later
+ * insertions and removals only, as pcscd's does. */
+static void reader_reset_counters(struct ccid_reader *r)
+{
+	pthread_mutex_lock(&r->state_lock);
+	for (unsigned n = 0; n < r->nslots; n++)
+		r->slot[n].changes = 0;
+	pthread_mutex_unlock(&r->state_lock);
+}
+
 int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
 		    struct ccid_reader **out)
 {
@@ -546,6 +609,7 @@ int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
 		reader_destroy(r, true);
 		return err;
 	}
+	reader_reset_counters(r);
 	ccid_log_info("%s: %u slot(s), %s level", r->base_name, r->nslots,
 		      ccid_level_name(r->level));
 	*out = r;
@@ -576,6 +640,8 @@ void ccid_reader_unref(struct ccid_reader **rp)
 
 void ccid_reader_set_gone(struct ccid_reader *r)
 {
+	bool changed = false;
+
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->state_lock);
@@ -583,7 +649,52 @@ void ccid_reader_set_gone(struct ccid_reader *r)
 		ccid_log_info("%s: gone", r->base_name);
 		r->gone = true;
 		state_changed(r);
+		changed = true;
 	}
+	state_unlock(r, changed);
+}
+
+void ccid_reader_note_power(struct ccid_reader *r, unsigned slot,
+			    const uint8_t *atr, size_t len)
+{
+	struct ccid_slot_state *s;
+
+	if (r == NULL || slot >= r->nslots || len > CCID_ATR_MAX)
+		return;
+	s = &r->slot[slot];
+	pthread_mutex_lock(&r->state_lock);
+	if (atr == NULL && !s->powered) {
+		/* already off: the IccPowerOff reply's bmICCStatus (inactive)
+		 * recorded it, or it was never on (voltage fallback) */
+		state_unlock(r, false);
+		return;
+	}
+	slot_unpower(s);
+	if (atr != NULL) {
+		s->powered = true;
+		memcpy(s->atr, atr, len);
+		s->atr_len = len;
+	}
+	/* every power-on is a cold reset and every power-off loses the card's
+	 * state: handles that knew the card before must notice (pcsc-abi.md:
+	 * SCARD_W_RESET_CARD) */
+	s->power_epoch++;
+	state_changed(r);
+	state_unlock(r, true);
+}
+
+void ccid_reader_set_on_change(struct ccid_reader *r, void (*fn)(void *),
+			       void *arg)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->state_lock);
+	r->on_change = fn;
+	r->on_change_arg = arg;
+	/* a call that copied the old hook may still be running: whoever
+	 * detaches (the manager going away) must not be called afterwards */
+	while (r->hook_calls > 0)
+		pthread_cond_wait(&r->state_cond, &r->state_lock);
 	pthread_mutex_unlock(&r->state_lock);
 }
 

@@ -72,11 +72,14 @@ struct ccid_reader {
 	char base_name[128];
 
 	/* Called after every generation bump, on whatever thread made it
-	 * (including the transport's event thread), with NO reader lock held;
-	 * it must not block or do I/O (the manager uses it to wake its
-	 * waiters).  Set once, before the reader is shared. */
+	 * (including the transport's event thread), without state_lock; a
+	 * thread that made the change during an exchange still holds its
+	 * io_lock.  It must not block, do I/O or take a reader lock (the
+	 * manager uses it to wake its waiters).  Under state_lock; set and
+	 * cleared only through ccid_reader_set_on_change(). */
 	void (*on_change)(void *arg);
 	void *on_change_arg;
+	unsigned hook_calls;       /* under state_lock: calls still running */
 };
 
 /* Parse tp->info.class_desc, allocate buffers, start the interrupt pipe
@@ -108,6 +111,27 @@ int ccid_reader_command(struct ccid_reader *r, uint8_t type, uint8_t slot,
 /* Mark the reader gone (device unplugged) and wake all waiters. */
 void ccid_reader_set_gone(struct ccid_reader *r);
 bool ccid_reader_is_gone(struct ccid_reader *r);
+
+/* Install (fn != NULL) or remove (NULL) the change hook.  Returns only
+ * when no call of the previous hook is still running, so after
+ * ccid_reader_set_on_change(r, NULL, NULL) the old arg may be freed.
+ * Never call it from inside the hook, nor holding a lock the hook takes. */
+void ccid_reader_set_on_change(struct ccid_reader *r, void (*fn)(void *),
+			       void *arg);
+
+/* Record a power-on (atr != NULL: the card's ATR, len <= CCID_ATR_MAX) or
+ * a power-off (atr == NULL) of a slot: sets powered/ATR, bumps the slot's
+ * power_epoch and the generation, wakes waiters, then calls the hook.
+ * A power-off of a slot not powered changes nothing (no bump, no call).
+ * slot.c calls it after IccPowerOn / IccPowerOff. */
+void ccid_reader_note_power(struct ccid_reader *r, unsigned slot,
+			    const uint8_t *atr, size_t len);
+
+/* One PC_to_RDR_GetSlotStatus per slot, for the manager's poller (readers
+ * without an interrupt pipe); presence changes come out of the replies as
+ * for every command.  Takes io_lock only if it is free: CCID_E_BUSY at
+ * once while an exchange runs.  Otherwise as ccid_reader_command. */
+int ccid_reader_poll_status(struct ccid_reader *r, uint64_t deadline);
 
 /* Snapshot of one slot's state (under state_lock). */
 int ccid_reader_slot_state(struct ccid_reader *r, unsigned slot,

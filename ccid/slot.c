@@ -43,23 +43,13 @@ static void slot_end(struct ccid_reader *r)
 	pthread_mutex_unlock(&r->io_lock);
 }
 
-/* Record (len > 0) or forget (atr == NULL) the card's power and ATR. */
+/* Record (len > 0) or forget (atr == NULL) the card's power and ATR.
+ * reader.c owns the slot state: it bumps power_epoch and the generation
+ * and calls the change hook outside its locks. */
 static void slot_record_power(struct ccid_reader *r, unsigned slot,
 			      const uint8_t *atr, size_t len)
 {
-	struct ccid_slot_state *s = &r->slot[slot];
-
-	pthread_mutex_lock(&r->state_lock);
-	s->powered = atr != NULL;
-	memset(s->atr, 0, sizeof(s->atr));
-	s->atr_len = 0;
-	if (atr != NULL) {
-		memcpy(s->atr, atr, len);
-		s->atr_len = len;
-	}
-	r->generation++;
-	pthread_cond_broadcast(&r->state_cond);
-	pthread_mutex_unlock(&r->state_lock);
+	ccid_reader_note_power(r, slot, atr, len);
 }
 
 /* One command, its reply's bStatus/bError mapped (CCID 1.1 §6.2.6). */

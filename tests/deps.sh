@@ -1,8 +1,11 @@
 #!/bin/sh
 # Install what ccidkit needs to build and test, from Debian's packages.
 set -e
+# The PC/SC clients and pcsc-lite's headers are for the tests (tests/abi,
+# tests/clients).  Never pcscd: the point is that no daemon exists.
 PKGS="build-essential autoconf automake libtool pkg-config
-      libusb-1.0-0-dev libusbredirparser-dev libcmocka-dev valgrind"
+      libusb-1.0-0-dev libusbredirparser-dev libcmocka-dev valgrind binutils g++
+      libpcsclite-dev python3-pyscard pcsc-tools opensc default-jdk-headless"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

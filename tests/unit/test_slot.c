@@ -179,7 +179,7 @@ static void test_new_initial_state(void **state)
 	s = slot_state(&x, 0, &gen);
 	assert_true(s.present);
 	assert_false(s.powered);
-	assert_int_equal(s.changes, 1);
+	assert_int_equal(s.changes, 0) /* present at opening: no event */;
 	s = slot_state(&x, 2, NULL);
 	assert_false(s.present);
 	assert_int_equal(s.changes, 0);
@@ -446,7 +446,7 @@ static void test_power_on_no_card(void **state)
 					    D5S), CCID_E_NO_CARD);
 	s = slot_state(&x, 0, &g1);
 	assert_false(s.present);
-	assert_int_equal(s.changes, 2); /* seen at probe, removed now */
+	assert_int_equal(s.changes, 1); /* removed now (presence at opening is no event) */
 	assert_int_equal(g1, g0 + 1);
 	fx_close(&x);
 }
@@ -1377,7 +1377,7 @@ static void test_interrupt_notify(void **state)
 	assert_false(s.present);
 	assert_false(s.powered);
 	assert_int_equal(s.atr_len, 0);
-	assert_int_equal(s.changes, 2);
+	assert_int_equal(s.changes, 1);
 	assert_int_equal(g2, g1 + 1);
 	assert_true(slot_state(&x, 1, NULL).present);
 	assert_false(slot_state(&x, 2, NULL).present);
@@ -1410,7 +1410,7 @@ static void test_interrupt_swap_and_gone(void **state)
 			 CCID_E_NO_DEVICE);
 	assert_true(s.present);
 	assert_false(s.powered);
-	assert_int_equal(s.changes, 3);
+	assert_int_equal(s.changes, 2);
 	assert_true(ccid_reader_is_gone(x.r));
 	fx_close(&x);
 }
@@ -1456,6 +1456,255 @@ static void test_wait_change(void **state)
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(w.rc, CCID_OK);
 	assert_true(slot_state(&x, 2, NULL).present);
+	fx_close(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* power_epoch and the change hook (the manager's wake-up)            */
+
+struct hook_rec {
+	struct ccid_reader *r;
+	unsigned calls;
+	unsigned locked; /* calls made with state_lock held: must stay 0 */
+};
+
+static void count_hook(void *arg)
+{
+	struct hook_rec *h = arg;
+
+	h->calls++;
+	if (pthread_mutex_trylock(&h->r->state_lock) == 0)
+		pthread_mutex_unlock(&h->r->state_lock);
+	else
+		h->locked++;
+}
+
+static void hook_on(struct fx *x, struct hook_rec *h)
+{
+	*h = (struct hook_rec){ .r = x->r };
+	ccid_reader_set_on_change(x->r, count_hook, h);
+}
+
+static void test_power_epoch_and_hook(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 00 00 00"),
+		FAKE_IN("80 0A000000 00 01 00 00 00" ATR10_HEX),
+		/* the power-off reply already says "inactive" */
+		FAKE_OUT("63 00000000 00 02 00 00 00"),
+		FAKE_IN("81 00000000 00 02 01 00 00"),
+		FAKE_OUT("62 00000000 00 03 00 00 00"),
+		FAKE_IN("80 0A000000 00 03 00 00 00" ATR10_HEX),
+		/* reset behind our back, then removed, then still removed */
+		FAKE_OUT("65 00000000 00 04 00 00 00"),
+		FAKE_IN("81 00000000 00 04 01 00 00"),
+		FAKE_OUT("65 00000000 00 05 00 00 00"),
+		FAKE_IN("81 00000000 00 05 02 00 00"),
+		FAKE_OUT("65 00000000 00 06 00 00 00"),
+		FAKE_IN("81 00000000 00 06 02 00 00"),
+		/* back, with the hook removed */
+		FAKE_OUT("65 00000000 00 07 00 00 00"),
+		FAKE_IN("81 00000000 00 07 01 00 00"),
+	};
+	struct fx x;
+	struct hook_rec h;
+	struct ccid_slot_state s;
+	enum ccid_icc_status st;
+	uint8_t atr[33];
+	size_t len = 0;
+	uint64_t g0 = 0, g = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	hook_on(&x, &h);
+	s = slot_state(&x, 0, &g0);
+	assert_int_equal(s.power_epoch, 0);
+	FAKE_SCRIPT(x.f, script);
+
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	s = slot_state(&x, 0, &g);
+	assert_int_equal(s.power_epoch, 1);
+	assert_int_equal(h.calls, 1);
+	assert_int_equal(g, g0 + 1);
+
+	assert_int_equal(ccid_slot_power_off(x.r, 0, D5S), CCID_OK);
+	s = slot_state(&x, 0, &g);
+	assert_false(s.powered);
+	assert_int_equal(s.power_epoch, 2); /* one step for one power-off */
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(g, g0 + 2);
+
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	assert_int_equal(slot_state(&x, 0, NULL).power_epoch, 3);
+	assert_int_equal(h.calls, 3);
+
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_int_equal(st, CCID_ICC_INACTIVE);
+	s = slot_state(&x, 0, NULL);
+	assert_true(s.present);
+	assert_false(s.powered);
+	assert_int_equal(s.power_epoch, 4);
+	assert_int_equal(h.calls, 4);
+
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	assert_int_equal(st, CCID_ICC_ABSENT);
+	s = slot_state(&x, 0, NULL);
+	assert_false(s.present);
+	assert_int_equal(s.changes, 1);
+	assert_int_equal(s.power_epoch, 5);
+	assert_int_equal(h.calls, 5);
+
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	s = slot_state(&x, 0, &g);
+	assert_int_equal(s.power_epoch, 5);
+	assert_int_equal(h.calls, 5); /* no change, no call */
+	assert_int_equal(g, g0 + 5);
+
+	/* a slot that does not exist, a power-off of an unpowered slot */
+	ccid_reader_note_power(x.r, 1, ATR10, sizeof(ATR10));
+	ccid_reader_note_power(x.r, 0, NULL, 0);
+	slot_state(&x, 0, &g);
+	assert_int_equal(g, g0 + 5);
+	assert_int_equal(h.calls, 5);
+
+	ccid_reader_set_on_change(x.r, NULL, NULL);
+	assert_int_equal(ccid_slot_get_status(x.r, 0, &st, D5S), CCID_OK);
+	s = slot_state(&x, 0, &g);
+	assert_true(s.present);
+	assert_int_equal(s.changes, 2);
+	assert_int_equal(s.power_epoch, 5); /* insertion: not a power change */
+	assert_int_equal(g, g0 + 6);
+	assert_int_equal(h.calls, 5);
+	assert_int_equal(h.locked, 0);
+	fx_close(&x);
+}
+
+static void test_interrupt_epoch_and_hook(void **state)
+{
+	static const struct fake_step power[] = {
+		FAKE_OUT("62 00000000 00 03 00 00 00"),
+		FAKE_IN("80 0A000000 00 03 00 00 00" ATR10_HEX),
+	};
+	static const struct fake_step swap[] = {
+		FAKE_INTR("50 03"), /* slot 0: present, changed */
+	};
+	static const struct fake_step same[] = {
+		FAKE_INTR("50 01"), /* nothing changed */
+	};
+	static const struct fake_step remove0_insert1[] = {
+		FAKE_INTR("50 02"), /* slot 0 removed */
+		FAKE_INTR("50 0C"), /* slot 1 inserted */
+	};
+	static const struct fake_step gone[] = {
+		FAKE_INTR(NULL),
+	};
+	struct fx x;
+	struct hook_rec h;
+	struct ccid_slot_state s;
+	uint8_t atr[33];
+	size_t len = 0;
+	uint64_t g0 = 0, g = 0;
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	hook_on(&x, &h);
+	FAKE_SCRIPT(x.f, power);
+	assert_int_equal(ccid_slot_power_on(x.r, 0, atr, sizeof(atr), &len,
+					    D5S), CCID_OK);
+	fake_transport_done(x.f);
+	s = slot_state(&x, 0, &g0);
+	assert_int_equal(s.power_epoch, 1);
+	assert_int_equal(h.calls, 1);
+
+	FAKE_SCRIPT(x.f, swap);
+	fake_transport_pump(x.f);
+	s = slot_state(&x, 0, &g);
+	assert_int_equal(s.power_epoch, 2);
+	assert_int_equal(s.changes, 2);
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(g, g0 + 1);
+
+	FAKE_SCRIPT(x.f, same);
+	fake_transport_pump(x.f);
+	slot_state(&x, 0, &g);
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(g, g0 + 1);
+
+	FAKE_SCRIPT(x.f, remove0_insert1);
+	fake_transport_pump(x.f);
+	s = slot_state(&x, 0, &g);
+	assert_false(s.present);
+	assert_int_equal(s.power_epoch, 3);
+	assert_int_equal(s.changes, 3);
+	s = slot_state(&x, 1, NULL);
+	assert_true(s.present);
+	assert_int_equal(s.power_epoch, 0);
+	assert_int_equal(h.calls, 4);
+	assert_int_equal(g, g0 + 3);
+
+	FAKE_SCRIPT(x.f, gone);
+	fake_transport_pump(x.f);
+	assert_true(ccid_reader_is_gone(x.r));
+	assert_int_equal(h.calls, 5);
+	ccid_reader_set_gone(x.r); /* already gone: no second call */
+	assert_int_equal(h.calls, 5);
+	assert_int_equal(ccid_reader_slot_state(x.r, 0, &s, &g),
+			 CCID_E_NO_DEVICE);
+	assert_int_equal(g, g0 + 4);
+	assert_int_equal(h.locked, 0);
+	fx_close(&x);
+}
+
+/* The manager's poller: never waits for io_lock, one GetSlotStatus per
+ * slot, changes reported through the hook. */
+static void test_poll_status(void **state)
+{
+	static const struct fake_step poll[] = {
+		FAKE_OUT("65 00000000 00 03 00 00 00"),
+		FAKE_IN("81 00000000 00 03 02 00 00"), /* slot 0 removed */
+		FAKE_OUT("65 00000000 01 04 00 00 00"),
+		FAKE_IN("81 00000000 01 04 01 00 00"), /* slot 1 inserted */
+		FAKE_OUT("65 00000000 02 05 00 00 00"),
+		FAKE_IN("81 00000000 02 05 02 00 00"),
+	};
+	static const struct fake_step unplug[] = {
+		FAKE_FAULT(CCID_E_NO_DEVICE),
+	};
+	struct fx x;
+	struct hook_rec h;
+	uint64_t g0 = 0, g = 0;
+
+	(void)state;
+	fx_open(&x, RD_MULTI);
+	hook_on(&x, &h);
+	slot_state(&x, 0, &g0);
+	assert_int_equal(ccid_reader_poll_status(NULL, D5S), CCID_E_INVAL);
+
+	pthread_mutex_lock(&x.r->io_lock); /* an exchange in progress */
+	assert_int_equal(ccid_reader_poll_status(x.r, D5S), CCID_E_BUSY);
+	pthread_mutex_unlock(&x.r->io_lock);
+	assert_int_equal(x.f->ops, 0);
+
+	FAKE_SCRIPT(x.f, poll);
+	assert_int_equal(ccid_reader_poll_status(x.r, D5S), CCID_OK);
+	fake_transport_done(x.f);
+	assert_int_equal(x.f->ops, 6);
+	assert_false(slot_state(&x, 0, &g).present);
+	assert_int_equal(slot_state(&x, 0, NULL).power_epoch, 1);
+	assert_true(slot_state(&x, 1, NULL).present);
+	assert_false(slot_state(&x, 2, NULL).present);
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(g, g0 + 2);
+
+	FAKE_SCRIPT(x.f, unplug);
+	assert_int_equal(ccid_reader_poll_status(x.r, D5S), CCID_E_NO_DEVICE);
+	assert_true(ccid_reader_is_gone(x.r));
+	assert_int_equal(h.calls, 3);
+	assert_int_equal(ccid_reader_poll_status(x.r, D5S), CCID_E_NO_DEVICE);
+	assert_int_equal(h.calls, 3);
+	assert_int_equal(h.locked, 0);
 	fx_close(&x);
 }
 
@@ -1507,6 +1756,9 @@ int main(void)
 		cmocka_unit_test(test_interrupt_notify),
 		cmocka_unit_test(test_interrupt_swap_and_gone),
 		cmocka_unit_test(test_wait_change),
+		cmocka_unit_test(test_power_epoch_and_hook),
+		cmocka_unit_test(test_interrupt_epoch_and_hook),
+		cmocka_unit_test(test_poll_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
