@@ -32,3 +32,11 @@ done
 end=$(date +%s%N)
 ns=$((end - start))
 echo "bench: $M separate 'ccidkit apdu' runs (connect + power on + 1 ECHO): $((ns / 1000000)) ms total, $((ns / M / 1000)) us per run"
+
+# The same APDU through the winscard library (SCardTransmit), in-process.
+BT=$(dirname "$CCIDKIT")/tests/bench_transmit
+if [ -x "$BT" ]; then
+	"$(dirname "$CCIDKIT")/libtool" --mode=execute "$BT" "$N"
+else
+	echo "bench: $BT not built (make tests/bench_transmit)"
+fi
