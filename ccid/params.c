@@ -18,21 +18,6 @@
 /* IFSC 0xFF is reserved by ISO 7816-3 §11.4.2; readers choke on it. */
 #define IFSC_MAX 0xFE
 
-/* Validate the slot, take io_lock, refuse a gone reader (as slot.c). */
-static int params_begin(struct ccid_reader *r, unsigned slot)
-{
-	if (r == NULL)
-		return CCID_E_INVAL;
-	if (slot >= r->nslots)
-		return CCID_E_NOT_FOUND;
-	pthread_mutex_lock(&r->io_lock);
-	if (ccid_reader_is_gone(r)) {
-		pthread_mutex_unlock(&r->io_lock);
-		return CCID_E_NO_DEVICE;
-	}
-	return CCID_OK;
-}
-
 /* The speed the card works at after activation.  Without a PPS exchange
  * the card stays at Fi/Di = 372/1, unless it is in specific mode with
  * TA2 bit 5 clear (ISO 7816-3 §8.3: TA1 applies at once) or the reader
@@ -110,14 +95,14 @@ int ccid_slot_set_protocol(struct ccid_reader *r, unsigned slot, int protocol,
 	param[0] = (uint8_t)protocol; /* bProtocolNum */
 	ccid_log_hex(CCID_LOG_DEBUG, __func__, protocol ? "T=1 parameters" :
 		     "T=0 parameters", data, len);
-	err = params_begin(r, slot);
+	err = ccid_slot_begin(r, slot);
 	if (err != CCID_OK)
 		return err;
 	err = ccid_reader_command(r, PC_to_RDR_SetParameters, (uint8_t)slot,
 				  param, data, len, &rep, deadline);
 	if (err == CCID_OK)
 		err = ccid_msg_status_err(rep.bStatus, rep.bError);
-	pthread_mutex_unlock(&r->io_lock);
+	ccid_slot_end(r);
 	if (err != CCID_OK)
 		ccid_log_info("slot %u: SetParameters T=%d: %s", slot, protocol,
 			      ccid_strerror(err));
@@ -136,11 +121,11 @@ int ccid_slot_escape(struct ccid_reader *r, unsigned slot, const uint8_t *in,
 	    (out == NULL && cap > 0))
 		return CCID_E_INVAL;
 	*out_len = 0;
-	err = params_begin(r, slot);
+	err = ccid_slot_begin(r, slot);
 	if (err != CCID_OK)
 		return err;
 	if (in_len > r->buf_cap - CCID_HEADER_LEN) {
-		pthread_mutex_unlock(&r->io_lock);
+		ccid_slot_end(r);
 		return CCID_E_OVERFLOW; /* does not fit one message */
 	}
 	err = ccid_reader_command(r, PC_to_RDR_Escape, (uint8_t)slot, rfu3,
@@ -154,6 +139,6 @@ int ccid_slot_escape(struct ccid_reader *r, unsigned slot, const uint8_t *in,
 		else if (rep.dwLength > 0)
 			memcpy(out, rep.data, rep.dwLength);
 	}
-	pthread_mutex_unlock(&r->io_lock);
+	ccid_slot_end(r);
 	return err;
 }

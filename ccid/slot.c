@@ -24,7 +24,7 @@
 static const uint8_t rfu3[3] = { 0, 0, 0 };
 
 /* Validate the slot, take io_lock, refuse a gone reader. */
-static int slot_begin(struct ccid_reader *r, unsigned slot)
+int ccid_slot_begin(struct ccid_reader *r, unsigned slot)
 {
 	if (r == NULL)
 		return CCID_E_INVAL;
@@ -38,7 +38,7 @@ static int slot_begin(struct ccid_reader *r, unsigned slot)
 	return CCID_OK;
 }
 
-static void slot_end(struct ccid_reader *r)
+void ccid_slot_end(struct ccid_reader *r)
 {
 	pthread_mutex_unlock(&r->io_lock);
 }
@@ -73,7 +73,7 @@ int ccid_slot_get_status(struct ccid_reader *r, unsigned slot,
 
 	if (status == NULL)
 		return CCID_E_INVAL;
-	err = slot_begin(r, slot);
+	err = ccid_slot_begin(r, slot);
 	if (err != CCID_OK)
 		return err;
 	err = slot_cmd(r, PC_to_RDR_GetSlotStatus, slot, rfu3, NULL, 0, &rep,
@@ -91,7 +91,7 @@ int ccid_slot_get_status(struct ccid_reader *r, unsigned slot,
 		else
 			*status = (enum ccid_icc_status)icc;
 	}
-	slot_end(r);
+	ccid_slot_end(r);
 	return err;
 }
 
@@ -110,12 +110,12 @@ static int power_off_locked(struct ccid_reader *r, unsigned slot,
 int ccid_slot_power_off(struct ccid_reader *r, unsigned slot,
 			uint64_t deadline)
 {
-	int err = slot_begin(r, slot);
+	int err = ccid_slot_begin(r, slot);
 
 	if (err != CCID_OK)
 		return err;
 	err = power_off_locked(r, slot, deadline);
-	slot_end(r);
+	ccid_slot_end(r);
 	return err;
 }
 
@@ -197,7 +197,7 @@ int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
 	if (atr == NULL || atr_len == NULL)
 		return CCID_E_INVAL;
 	*atr_len = 0;
-	err = slot_begin(r, slot);
+	err = ccid_slot_begin(r, slot);
 	if (err != CCID_OK)
 		return err;
 	err = power_on_locked(r, slot, &rep, deadline);
@@ -209,7 +209,7 @@ int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
 		else
 			memcpy(atr, rep.data, rep.dwLength);
 	}
-	slot_end(r);
+	ccid_slot_end(r);
 	return err;
 }
 
@@ -366,13 +366,13 @@ int ccid_slot_transmit(struct ccid_reader *r, unsigned slot,
 	    (resp == NULL && cap > 0))
 		return CCID_E_INVAL;
 	*resp_len = 0;
-	err = slot_begin(r, slot);
+	err = ccid_slot_begin(r, slot);
 	if (err != CCID_OK)
 		return err;
 	err = transmit_locked(r, slot, apdu, apdu_len, &acc, deadline);
 	/* the response may hold secrets (keys, decrypted data) */
 	explicit_bzero(r->rx, r->buf_cap);
-	slot_end(r);
+	ccid_slot_end(r);
 	if (err != CCID_OK)
 		return err;
 	if (acc.total < 2) {

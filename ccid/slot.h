@@ -10,6 +10,12 @@
 #include "ccid/msg.h"
 #include "ccid/reader.h"
 
+/* For slot operations written in other files (params.c): check the slot
+ * number, take io_lock, refuse a gone reader (CCID_E_NOT_FOUND,
+ * CCID_E_NO_DEVICE); on CCID_OK the caller ends with ccid_slot_end(). */
+int ccid_slot_begin(struct ccid_reader *r, unsigned slot);
+void ccid_slot_end(struct ccid_reader *r);
+
 /* PC_to_RDR_GetSlotStatus → *status (enum ccid_icc_status). */
 int ccid_slot_get_status(struct ccid_reader *r, unsigned slot,
 			 enum ccid_icc_status *status, uint64_t deadline);
