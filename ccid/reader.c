@@ -503,6 +503,14 @@ static int reader_setup(struct ccid_reader *r)
 		return CCID_E_NOT_SUPPORTED;
 	}
 	r->level = ccid_desc_level(&r->desc);
+	if (r->level == CCID_LEVEL_CHARACTER) {
+		/* CCID 1.1 §6.1.4: at character level the host drives ISO 7816-3
+		 * byte by byte (wLevelParameter = bytes expected); refused at
+		 * open so that nobody gets a reader that cannot exchange */
+		ccid_log_err("%04x:%04x: character-level readers are not supported",
+			     u->idVendor, u->idProduct);
+		return CCID_E_NOT_SUPPORTED;
+	}
 	r->nslots = (unsigned)r->desc.bMaxSlotIndex + 1;
 	r->buf_cap = r->desc.dwMaxCCIDMessageLength;
 	r->tx = malloc(r->buf_cap);

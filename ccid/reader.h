@@ -23,6 +23,7 @@
 #include "ccid/atr.h"
 #include "ccid/desc.h"
 #include "ccid/msg.h"
+#include "ccid/t1.h"
 #include "ccid/transport.h"
 
 /* Each time extension (bmCommandStatus = 2) grants this much more time,
@@ -48,6 +49,24 @@ struct ccid_slot_state {
 	unsigned power_epoch;
 };
 
+/* What ccid_slot_set_protocol negotiated for one slot (ISO 7816-3 §9,
+ * CCID 1.1 §6.1.7), used by the TPDU-level exchange.  Under io_lock.  It
+ * belongs to one power-up of the card: valid only while epoch equals the
+ * slot's power_epoch, which every power-on, power-off and removal bumps
+ * (a removal seen by the interrupt callback cannot take io_lock, so stale
+ * state is recognised by its epoch rather than cleared there); slot.c
+ * also clears it at each power-on and power-off. */
+struct ccid_slot_proto {
+	bool valid;
+	unsigned epoch;     /* power_epoch it was negotiated in */
+	int protocol;       /* 0: T=0, 1: T=1 */
+	uint8_t fidi;       /* bmFindexDindex in use (TA1 form) */
+	uint8_t wi;         /* T=0 waiting integer (TC2) */
+	uint8_t bwi;        /* T=1 block waiting integer */
+	bool pps_refused;   /* the card refused PPS in this power-up */
+	struct ccid_t1 t1;  /* T=1 engine state (sequence numbers, IFSC/IFSD) */
+};
+
 struct ccid_reader {
 	pthread_mutex_t io_lock;
 	pthread_mutex_t state_lock;
@@ -62,6 +81,7 @@ struct ccid_reader {
 	uint8_t *tx, *rx;          /* message buffers, dwMaxCCIDMessageLength */
 	size_t buf_cap;
 	bool intr_started;         /* intr_start succeeded: intr_stop at the end */
+	struct ccid_slot_proto proto[CCID_MAX_SLOTS]; /* under io_lock */
 
 	/* under state_lock */
 	bool gone;
@@ -85,7 +105,10 @@ struct ccid_reader {
 /* Parse tp->info.class_desc, allocate buffers, start the interrupt pipe
  * when there is one, learn initial card presence (GetSlotStatus per slot).
  * Takes ownership of tp.  CCID_E_PROTO for a bad class descriptor,
- * CCID_E_NOT_SUPPORTED for bInterfaceProtocol != 0 (ICCD). */
+ * CCID_E_NOT_SUPPORTED for bInterfaceProtocol != 0 (ICCD) and for
+ * character-level readers (no exchange-level bit in dwFeatures: the host
+ * would have to time every character itself over USB, which ccidkit does
+ * not do; TPDU, short and extended APDU levels are supported). */
 int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
 		    struct ccid_reader **out);
 struct ccid_reader *ccid_reader_ref(struct ccid_reader *r);

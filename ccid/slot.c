@@ -1,5 +1,6 @@
 /* ccidkit — the slot engine: slot status, power on/off with voltage
- * selection, APDU exchange at short and extended APDU level (see slot.h).
+ * selection, APDU exchange at TPDU (T=0, T=1), short and extended APDU
+ * level (see slot.h).
  * Every operation holds the reader's io_lock from its first command to
  * its last, so chained exchanges are never interleaved. */
 #include "config.h"
@@ -8,8 +9,12 @@
 #include <string.h>
 
 #include "ccid/apdu.h"
+#include "ccid/atr.h"
+#include "ccid/clock.h"
 #include "ccid/err.h"
 #include "ccid/log.h"
+#include "ccid/t0.h"
+#include "ccid/t1.h"
 
 /* Longest short APDU: CLA INS P1 P2 Lc + 255 data + Le (ISO 7816-4 §5.1) */
 #define SHORT_APDU_MAX 261
@@ -95,6 +100,28 @@ int ccid_slot_get_status(struct ccid_reader *r, unsigned slot,
 	return err;
 }
 
+void ccid_slot_proto_clear(struct ccid_reader *r, unsigned slot)
+{
+	explicit_bzero(&r->proto[slot], sizeof(r->proto[slot]));
+}
+
+struct ccid_slot_proto *ccid_slot_proto_current(struct ccid_reader *r,
+						 unsigned slot)
+{
+	struct ccid_slot_proto *p = &r->proto[slot];
+	struct ccid_slot_state st;
+
+	if (!p->valid)
+		return NULL;
+	/* a removal or a reset behind our back bumped the epoch */
+	if (ccid_reader_slot_state(r, slot, &st, NULL) != CCID_OK ||
+	    !st.powered || st.power_epoch != p->epoch) {
+		ccid_slot_proto_clear(r, slot);
+		return NULL;
+	}
+	return p;
+}
+
 static int power_off_locked(struct ccid_reader *r, unsigned slot,
 			    uint64_t deadline)
 {
@@ -102,6 +129,8 @@ static int power_off_locked(struct ccid_reader *r, unsigned slot,
 	int err = slot_cmd(r, PC_to_RDR_IccPowerOff, slot, rfu3, NULL, 0,
 			   &rep, deadline);
 
+	/* the card forgets the protocol and its parameters (ISO 7816-3 §6.4) */
+	ccid_slot_proto_clear(r, slot);
 	if (err != CCID_E_NO_DEVICE && err != CCID_E_TIMEOUT)
 		slot_record_power(r, slot, NULL, 0);
 	return err;
@@ -171,6 +200,8 @@ static int power_on_locked(struct ccid_reader *r, unsigned slot,
 	size_t n = voltage_plan(&r->desc, sel);
 	int err = CCID_E_NOT_SUPPORTED;
 
+	/* a cold reset: back to Fd/Dd and the ATR's default protocol */
+	ccid_slot_proto_clear(r, slot);
 	for (size_t i = 0; i < n; i++) {
 		err = power_on_once(r, slot, sel[i], rep, deadline);
 		if (err != CCID_E_VOLTAGE && err != CCID_E_CARD_MUTE)
@@ -210,6 +241,21 @@ int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
 			memcpy(atr, rep.data, rep.dwLength);
 	}
 	ccid_slot_end(r);
+	return err;
+}
+
+int ccid_slot_repower_locked(struct ccid_reader *r, unsigned slot,
+			     uint64_t deadline)
+{
+	struct ccid_reply rep;
+	int err = power_off_locked(r, slot, deadline);
+
+	if (err == CCID_E_NO_DEVICE || err == CCID_E_TIMEOUT ||
+	    err == CCID_E_NO_CARD)
+		return err;
+	err = power_on_locked(r, slot, &rep, deadline);
+	if (err == CCID_OK)
+		slot_record_power(r, slot, rep.data, rep.dwLength);
 	return err;
 }
 
@@ -333,6 +379,162 @@ bad:
 	return CCID_E_PROTO;
 }
 
+/* ------------------------------------------------------------------ */
+/* TPDU level (CCID 1.1 §6.1.4: the host speaks ISO 7816-3)           */
+
+int ccid_slot_xfr_raw(struct ccid_reader *r, unsigned slot, uint8_t bBWI,
+		      const uint8_t *out, size_t out_len, uint8_t *in,
+		      size_t in_cap, size_t *in_len, uint64_t deadline)
+{
+	/* wLevelParameter is RFU (0) at TPDU level */
+	const uint8_t param[3] = { bBWI, 0, 0 };
+	struct ccid_reply rep;
+	int err;
+
+	*in_len = 0;
+	if (out_len > r->buf_cap - CCID_HEADER_LEN) {
+		ccid_log_err("%zu-byte TPDU does not fit dwMaxCCIDMessageLength %zu",
+			     out_len, r->buf_cap);
+		return CCID_E_NOT_SUPPORTED;
+	}
+	err = slot_cmd(r, PC_to_RDR_XfrBlock, slot, param, out, out_len, &rep,
+		       deadline);
+	if (err != CCID_OK)
+		return err;
+	*in_len = rep.dwLength;
+	if (rep.dwLength > in_cap)
+		return CCID_E_OVERFLOW;
+	if (rep.dwLength > 0)
+		memcpy(in, rep.data, rep.dwLength);
+	return CCID_OK;
+}
+
+static uint64_t add_sat64(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* The local deadline of one exchange with the card: the caller's, but
+ * no later than the card may take by ISO 7816-3 (mult × BWT or WT, the
+ * characters, USB latency), so that a lost block is noticed in seconds
+ * and recovered from (§11.6.3) instead of eating the caller's budget.
+ * mult > 1 (S(WTX)) also extends the caller's deadline: the card asked. */
+static uint64_t io_deadline(const struct ccid_slot_io *io, unsigned mult)
+{
+	uint64_t wait = (uint64_t)(mult > 1 ? mult : 1) * io->wait_ms;
+	uint64_t caller = mult > 1 ? add_sat64(io->deadline, wait) :
+			  io->deadline;
+	uint64_t block = add_sat64(ccid_now_ms(), wait + io->margin_ms);
+
+	return block < caller ? block : caller;
+}
+
+/* One TPDU in one XfrBlock; the reader runs the procedure bytes. */
+static int t0_xfer(void *arg, const uint8_t *tpdu, size_t len, uint8_t *resp,
+		   size_t cap, size_t *resp_len)
+{
+	struct ccid_slot_io *io = arg;
+
+	if (ccid_now_ms() >= io->deadline)
+		return CCID_E_TIMEOUT;
+	return ccid_slot_xfr_raw(io->r, io->slot, 0, tpdu, len, resp, cap,
+				 resp_len, io_deadline(io, 1));
+}
+
+int ccid_slot_t1_xfer(void *arg, const uint8_t *out, size_t out_len,
+		      uint8_t *in, size_t in_cap, size_t *in_len, unsigned wtx)
+{
+	struct ccid_slot_io *io = arg;
+	/* bBWI 0: the reader's own BWT (CCID 1.1 §6.1.4); after S(WTX) the
+	 * multiplier, so the reader waits as long as the card asked
+	 * (ISO 7816-3 §11.4.3; DESIGN.md: extensions are explicit) */
+	uint8_t bBWI = wtx > 1 ? (wtx > 255 ? 255 : (uint8_t)wtx) : 0;
+	uint64_t deadline = io_deadline(io, bBWI);
+	int err;
+
+	if (ccid_now_ms() >= io->deadline && bBWI == 0)
+		return CCID_E_TIMEOUT; /* no I/O, no abort: out of time */
+	err = ccid_slot_xfr_raw(io->r, io->slot, bBWI, out, out_len, in,
+				in_cap, in_len, deadline);
+	if (err == CCID_E_CARD_MUTE)
+		return CCID_E_TIMEOUT; /* no block within BWT: a lost block */
+	if (err == CCID_E_XFR) {
+		/* parity error / overrun inside the block: hand the engine an
+		 * invalid block, which §11.6.3 answers with an R-block */
+		*in_len = 0;
+		return CCID_OK;
+	}
+	return err;
+}
+
+/* ISO 7816-3 timings (ccid-spec.md §6.3) with f = dwDefaultClock (kHz):
+ * T=1 BWT = 11 etu + 2^BWI × 960 × Fd / f, T=0 WT = WI × 960 × Fi / f,
+ * at least one second (USB and the reader's own latency come on top);
+ * the margin covers 2 × 259 characters of 12 etu and 2 s of latency. */
+void ccid_slot_io_init(struct ccid_slot_io *io, struct ccid_reader *r,
+		       unsigned slot, const struct ccid_slot_proto *p,
+		       uint64_t deadline)
+{
+	uint64_t f = r->desc.dwDefaultClock ? r->desc.dwDefaultClock : 4000;
+	unsigned fi = ccid_atr_fi((uint8_t)(p->fidi >> 4));
+	unsigned di = ccid_atr_di((uint8_t)(p->fidi & 0x0F));
+	uint64_t etu_us, wait;
+
+	if (fi == 0 || di == 0) {
+		fi = 372;
+		di = 1;
+	}
+	etu_us = (uint64_t)fi * 1000u / (di * f) + 1;
+	if (p->protocol == 1)
+		wait = ((uint64_t)960u * 372u << (p->bwi & 0x0F)) / f +
+		       (11u * etu_us) / 1000u + 1;
+	else
+		wait = (uint64_t)(p->wi ? p->wi : 10) * 960u * fi / f + 1;
+	io->r = r;
+	io->slot = slot;
+	io->deadline = deadline;
+	io->wait_ms = wait < 1000 ? 1000u : wait > 600000 ? 600000u :
+		      (unsigned)wait;
+	io->margin_ms = 2000u + (unsigned)(2u * 259u * 12u * etu_us / 1000u);
+}
+
+static int transmit_tpdu(struct ccid_reader *r, unsigned slot,
+			 const uint8_t *apdu, size_t len, uint8_t *resp,
+			 size_t cap, size_t *total, uint64_t deadline)
+{
+	struct ccid_slot_io io;
+	struct ccid_slot_proto *p = ccid_slot_proto_current(r, slot);
+	int err;
+
+	if (p == NULL) {
+		/* nobody selected a protocol since power-on (ccidkit apdu):
+		 * the ATR's default one, as a card starts in (ISO 7816-3 §8.2) */
+		err = ccid_slot_set_protocol_locked(r, slot, -1, deadline);
+		if (err != CCID_OK)
+			return err;
+		p = ccid_slot_proto_current(r, slot);
+		if (p == NULL)
+			return CCID_E_UNPOWERED;
+	}
+	ccid_slot_io_init(&io, r, slot, p, deadline);
+	if (p->protocol == 0) {
+		err = ccid_t0_transceive(t0_xfer, &io, r->desc.bClassGetResponse,
+					 r->desc.bClassEnvelope, apdu, len,
+					 resp, cap, total);
+	} else {
+		err = ccid_t1_transceive(&p->t1, ccid_slot_t1_xfer, &io, apdu,
+					 len, resp, cap, total);
+	}
+	if (err == CCID_E_XFR) {
+		/* ISO 7816-3 §11.6.3: deactivation is the last resort; the
+		 * card's state is unknown, so nobody may go on with it */
+		ccid_log_err("slot %u: T=%d exchange failed, deactivating the card",
+			     slot, p->protocol);
+		(void)power_off_locked(r, slot, ccid_deadline_in(CCID_ABORT_MS));
+	}
+	return err;
+}
+
 static int transmit_locked(struct ccid_reader *r, unsigned slot,
 			   const uint8_t *apdu, size_t len,
 			   struct resp_acc *acc, uint64_t deadline)
@@ -341,6 +543,13 @@ static int transmit_locked(struct ccid_reader *r, unsigned slot,
 	int err;
 
 	switch (r->level) {
+	case CCID_LEVEL_TPDU:
+		err = transmit_tpdu(r, slot, apdu, len, acc->buf, acc->cap,
+				    &acc->total, deadline);
+		/* the engines report a long response as OVERFLOW with the full
+		 * length; the caller below tells it from the accumulator */
+		return err == CCID_E_OVERFLOW && acc->total > acc->cap ?
+		       CCID_OK : err;
 	case CCID_LEVEL_SHORT_APDU:
 		return transmit_short(r, slot, apdu, len, acc, deadline);
 	case CCID_LEVEL_EXT_APDU:
@@ -349,7 +558,8 @@ static int transmit_locked(struct ccid_reader *r, unsigned slot,
 			err = recv_chained(r, slot, &rep, acc, deadline);
 		return err;
 	default:
-		ccid_log_err("%s: the reader works at %s level, which ccidkit does not support yet",
+		/* refused at ccid_reader_new; kept for safety */
+		ccid_log_err("%s: the reader works at %s level, which ccidkit does not support",
 			     r->base_name, ccid_level_name(r->level));
 		return CCID_E_NOT_SUPPORTED;
 	}

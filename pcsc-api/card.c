@@ -162,7 +162,8 @@ static void api_atr_protocols(const struct ccid_slot_state *st,
 
 /* Negotiate once per power-up (winscard.c): the ATR's default protocol
  * when the caller allows it, else the other offered one the caller
- * wants, set with PC_to_RDR_SetParameters. */
+ * wants, set by ccid_slot_set_protocol (PPS and T=1 start-up at TPDU
+ * level, PC_to_RDR_SetParameters). */
 static LONG api_negotiate(struct api_slot *s, DWORD preferred, DWORD *out)
 {
 	struct ccid_slot_state st;
@@ -205,6 +206,10 @@ static LONG api_negotiate(struct api_slot *s, DWORD preferred, DWORD *out)
 		return err == CCID_E_NO_DEVICE ? SCARD_E_READER_UNAVAILABLE :
 		       err == CCID_E_NO_CARD ? SCARD_E_NO_SMARTCARD :
 		       SCARD_W_UNRESPONSIVE_CARD; /* PPS failed, winscard.c */
+	/* a PPS the card refused re-powers it (ISO 7816-3 §9.3): the
+	 * protocol belongs to the power-up that exists now */
+	if (ccid_reader_slot_state(s->reader, s->slot, &st, NULL) != CCID_OK)
+		return SCARD_E_READER_UNAVAILABLE;
 	api_lock();
 	s->proto_valid = true;
 	s->protocol = proto;

@@ -96,9 +96,8 @@ static void apdu_explain_unsupported(const struct ccid_reader *r)
 {
 	if (r->level == CCID_LEVEL_SHORT_APDU)
 		fprintf(stderr, "ccidkit: this reader exchanges only short APDUs (at most 255 bytes of data in, 256 out)\n");
-	else if (r->level < CCID_LEVEL_SHORT_APDU)
-		fprintf(stderr, "ccidkit: this reader works at %s level, which ccidkit does not support yet\n",
-			ccid_level_name(r->level));
+	else if (r->level == CCID_LEVEL_TPDU)
+		fprintf(stderr, "ccidkit: over T=0 an extended APDU needs ENVELOPE, which this card refuses\n");
 }
 
 static int apdu_exchange(const struct ccid_manager_entry *e,

@@ -39,9 +39,6 @@ static void info_print(const struct ccid_manager_entry *e)
 	printf("  slots: %u\n", r->nslots);
 	printf("CCID class descriptor:\n");
 	ccid_desc_print(&r->desc, stdout);
-	if (r->level < CCID_LEVEL_SHORT_APDU)
-		printf("note: ccidkit cannot exchange APDUs with %s-level readers yet\n",
-		       ccid_level_name(r->level));
 }
 
 int cmd_info(int argc, char **argv)

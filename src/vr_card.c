@@ -275,6 +275,28 @@ const struct vr_card *vr_card_find(const char *name)
 	return NULL;
 }
 
+/* Same layout as atr_t1, TD2 = 0x71 (TA3 TB3 TC3) when TC3 is needed. */
+size_t vr_card_t1_atr(unsigned ifsc, bool crc, uint8_t out[VR_CARD_ATR_MAX])
+{
+	size_t n = 0;
+	uint8_t tck = 0;
+
+	out[n++] = 0x3B;
+	out[n++] = 0x88;				/* T0 */
+	out[n++] = 0x81;				/* TD1: T=1 */
+	out[n++] = crc ? 0x71 : 0x31;			/* TD2: T=1 */
+	out[n++] = (uint8_t)ifsc;			/* TA3: IFSC */
+	out[n++] = 0x45;				/* TB3: BWI 4, CWI 5 */
+	if (crc)
+		out[n++] = 0x01;			/* TC3: CRC */
+	memcpy(out + n, atr_t1 + 6, 8);			/* "ccidkit1" */
+	n += 8;
+	for (size_t i = 1; i < n; i++)
+		tck ^= out[i];
+	out[n++] = tck;
+	return n;
+}
+
 int vr_card_process(const struct vr_card *card, const uint8_t *apdu, size_t len,
 		    uint8_t *resp, size_t cap, size_t *resp_len)
 {

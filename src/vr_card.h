@@ -15,11 +15,14 @@
 #ifndef CCIDKIT_VR_CARD_H
 #define CCIDKIT_VR_CARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Largest card response: 65536 data bytes (extended Le 0000) + SW1 SW2. */
 #define VR_CARD_RESP_MAX (65536 + 2)
+/* The longest command APDU: extended case 4, 4 + 3 + 65535 + 2 bytes. */
+#define VR_CARD_CMD_MAX (4 + 3 + 65535 + 2)
 #define VR_CARD_ATR_MAX 33
 
 struct vr_card;
@@ -47,6 +50,11 @@ extern const uint8_t vr_card_aid[8];
 
 /* The built-in cards: "test" (T=1) and "test-t0" (T=0); NULL if unknown. */
 const struct vr_card *vr_card_find(const char *name);
+
+/* The T=1 test card's ATR for a chosen IFSC (1..254, TA3) and EDC (crc:
+ * TC3 = 01, ISO 7816-3 §11.4.4), with its TCK; ifsc 254 and LRC give the
+ * card's own ATR. Returns the length (at most VR_CARD_ATR_MAX). */
+size_t vr_card_t1_atr(unsigned ifsc, bool crc, uint8_t out[VR_CARD_ATR_MAX]);
 
 /* card->process(card, ...) with a NULL check. */
 int vr_card_process(const struct vr_card *card, const uint8_t *apdu, size_t len,

@@ -65,6 +65,11 @@ struct vr_slot {
 	size_t cmd_len;
 	uint8_t *resp;			/* response parts not yet sent */
 	size_t resp_len, resp_off;
+	/* TPDU level */
+	struct vr_tpdu *tpdu;		/* the card's T=0/T=1 side */
+	bool pps_allowed;		/* ISO 7816-3 §9.1: right after the ATR */
+	bool lost;			/* an XfrBlock left unanswered (lose-block) */
+	uint8_t lost_hdr[VR_CCID_HDR];
 };
 
 struct vr_ccid {
@@ -75,6 +80,10 @@ struct vr_ccid {
 	size_t skip;			/* bytes of an oversized message to drop */
 	uint8_t *work;			/* card response scratch */
 	struct vr_queue bulk, intr;
+	uint8_t atr_t1[VR_CARD_ATR_MAX];	/* T=1 card's ATR with --ifsc/--t1-crc */
+	size_t atr_t1_len;
+	struct vr_faults faults;
+	bool disconnect;
 };
 
 static void put_le16(uint8_t *p, uint16_t v)
@@ -138,11 +147,28 @@ static void slot_drop_chain(struct vr_slot *s)
 	s->resp_len = s->resp_off = 0;
 }
 
-static void slot_default_params(struct vr_slot *s)
+/* The ATR's defaults; a T=1 card's IFSC and EDC follow its ATR. */
+static void slot_default_params(const struct vr_ccid *c, struct vr_slot *s)
 {
 	memset(s->params, 0, sizeof(s->params));
-	if (s->card)
-		memcpy(s->params, s->card->params, s->card->params_len);
+	if (s->card == NULL)
+		return;
+	memcpy(s->params, s->card->params, s->card->params_len);
+	if (s->card->protocol == 1) {
+		s->params[1] = (uint8_t)(0x10 | (c->cfg.t1_crc ? 1 : 0));
+		s->params[5] = (uint8_t)c->cfg.ifsc;
+	}
+}
+
+static const uint8_t *card_atr(const struct vr_ccid *c,
+			       const struct vr_card *card, size_t *len)
+{
+	if (card->protocol == 1) {
+		*len = c->atr_t1_len;
+		return c->atr_t1;
+	}
+	*len = card->atr_len;
+	return card->atr;
 }
 
 static uint8_t icc_status(const struct vr_ccid *c, unsigned slot)
@@ -162,10 +188,26 @@ static int reply(struct vr_ccid *c, uint8_t type, const uint8_t *cmd,
 		  uint8_t status, uint8_t error, uint8_t b9,
 		  const uint8_t *data, size_t len)
 {
-	uint8_t *m = queue_push(&c->bulk, VR_CCID_HDR + len);
+	uint8_t *m;
 
+	/* wrong-bseq: a late answer to the previous command comes first */
+	if (vr_fault_take(&c->faults, VR_FAULT_WRONG_BSEQ)) {
+		m = queue_push(&c->bulk, VR_CCID_HDR);
+		if (m) {
+			memcpy(m, (const uint8_t[]){ type, 0, 0, 0, 0 }, 5);
+			m[5] = cmd[5];
+			m[6] = (uint8_t)(cmd[6] - 1);
+			m[7] = status;
+			m[8] = error;
+			m[9] = b9;
+		}
+	}
+	m = queue_push(&c->bulk, VR_CCID_HDR + len);
 	if (m == NULL)
 		return -ENOMEM;	/* the host times out */
+	/* short: the message ends early (half its data, or half a header) */
+	if (vr_fault_take(&c->faults, VR_FAULT_SHORT))
+		c->bulk.tail->len = len ? VR_CCID_HDR + len / 2 : VR_CCID_HDR / 2;
 	m[0] = type;
 	put_le32(m + 1, (uint32_t)len);
 	m[5] = cmd[5];
@@ -202,10 +244,12 @@ struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
 	if (cfg == NULL || cfg->nslots < 1 || cfg->nslots > VR_CCID_MAX_SLOTS ||
 	    cfg->dwMaxCCIDMessageLength < 64 ||
 	    cfg->dwMaxCCIDMessageLength > VR_CCID_APDU_MAX + VR_CCID_HDR ||
-	    (cfg->level != VR_LEVEL_TPDU && cfg->dwMaxCCIDMessageLength < 271) ||
+	    ((cfg->level == VR_LEVEL_SHORT || cfg->level == VR_LEVEL_EXTENDED) &&
+	     cfg->dwMaxCCIDMessageLength < 271) ||
 	    (cfg->level != VR_LEVEL_TPDU && cfg->level != VR_LEVEL_SHORT &&
-	     cfg->level != VR_LEVEL_EXTENDED) ||
-	    cfg->card_class < 1 || cfg->card_class > 3)
+	     cfg->level != VR_LEVEL_EXTENDED &&
+	     cfg->level != VR_LEVEL_CHARACTER) ||
+	    cfg->ifsc > 254 || cfg->card_class < 1 || cfg->card_class > 3)
 		goto out;
 	e = -ENOMEM;
 	c = calloc(1, sizeof(*c));
@@ -214,6 +258,10 @@ struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
 	c->cfg = *cfg;
 	if (c->cfg.insert_card == NULL)
 		c->cfg.insert_card = vr_card_find("test");
+	if (c->cfg.ifsc == 0)
+		c->cfg.ifsc = 254;
+	c->atr_t1_len = vr_card_t1_atr(c->cfg.ifsc, c->cfg.t1_crc, c->atr_t1);
+	c->faults = cfg->faults;
 	c->in = malloc(cfg->dwMaxCCIDMessageLength);
 	c->work = malloc(VR_CARD_RESP_MAX);
 	if (c->in == NULL || c->work == NULL) {
@@ -221,9 +269,14 @@ struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
 		goto out;
 	}
 	for (unsigned i = 0; i < cfg->nslots; i++) {
+		c->slot[i].tpdu = vr_tpdu_new();
+		if (c->slot[i].tpdu == NULL) {
+			vr_ccid_free(&c);
+			goto out;
+		}
 		c->slot[i].card = cfg->start_card;
 		c->slot[i].changed = cfg->start_card != NULL;
-		slot_default_params(&c->slot[i]);
+		slot_default_params(c, &c->slot[i]);
 	}
 	return c;
 out:
@@ -239,8 +292,10 @@ void vr_ccid_free(struct vr_ccid **ccid)
 	if (ccid == NULL || *ccid == NULL)
 		return;
 	c = *ccid;
-	for (unsigned i = 0; i < VR_CCID_MAX_SLOTS; i++)
+	for (unsigned i = 0; i < VR_CCID_MAX_SLOTS; i++) {
 		slot_drop_chain(&c->slot[i]);
+		vr_tpdu_free(&c->slot[i].tpdu);
+	}
 	queue_clear(&c->bulk);
 	queue_clear(&c->intr);
 	free(c->in);
@@ -262,8 +317,11 @@ void vr_ccid_reset(struct vr_ccid *ccid)
 		slot_drop_chain(s);
 		s->powered = false;
 		s->clock_stopped = false;
-		slot_default_params(s);
+		s->lost = false;
+		s->pps_allowed = false;
+		slot_default_params(ccid, s);
 	}
+	ccid->disconnect = false;
 	ccid->in_len = 0;
 	ccid->skip = 0;
 	queue_clear(&ccid->bulk);
@@ -281,6 +339,14 @@ void vr_ccid_class_descriptor(const struct vr_ccid *ccid,
 
 	if (ccid->cfg.auto_voltage)
 		features |= 0x08;
+	if (ccid->cfg.no_auto_pps)
+		features &= ~0x80u;
+	if (ccid->cfg.no_auto_param)
+		features &= ~0x02u;
+	if (ccid->cfg.auto_negotiate)
+		features |= 0x40;
+	if (ccid->cfg.auto_ifsd)
+		features |= 0x400;
 	features |= (uint32_t)ccid->cfg.level;
 	memset(d, 0, VR_CCID_CLASS_DESC_LEN);
 	d[0] = VR_CCID_CLASS_DESC_LEN;
@@ -307,12 +373,29 @@ void vr_ccid_class_descriptor(const struct vr_ccid *ccid,
 	d[53] = 1;					/* bMaxCCIDBusySlots */
 }
 
+/* After the ATR: the card's protocol state starts afresh with the
+ * current parameters, and a PPS may follow (ISO 7816-3 §9.1). */
+static void slot_activate(struct vr_ccid *c, struct vr_slot *s)
+{
+	struct vr_tpdu_config tc = {
+		.ifsc = s->params[5] ? s->params[5] : c->cfg.ifsc,
+		.crc = s->params[1] & 1,
+		.envelope = !c->cfg.no_envelope,
+	};
+
+	vr_tpdu_activate(s->tpdu, s->card, &tc);
+	s->pps_allowed = true;
+	s->lost = false;
+}
+
 /* CCID 1.1 §6.1.1 PC_to_RDR_IccPowerOn: bPowerSelect 0 auto, 1 5 V, 2 3 V,
  * 3 1.8 V. The card refuses voltages above its class (ISO 7816-3 §6.2.4). */
 static int cmd_power_on(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 {
 	struct vr_slot *s = &c->slot[cmd[5]];
 	uint8_t sel = cmd[7];
+	const uint8_t *atr;
+	size_t atr_len;
 
 	if (dlen != 0)
 		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_BAD_LENGTH);
@@ -320,6 +403,10 @@ static int cmd_power_on(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_BAD_POWERSELECT);
 	if (s->card == NULL)
 		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+	if (vr_fault_take(&c->faults, VR_FAULT_MUTE)) {
+		s->powered = false;	/* no ATR within 40000 clocks */
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+	}
 	if (sel != 0 && sel < c->cfg.card_class) {
 		s->powered = false;
 		return fail(c, RDR_to_PC_DataBlock, cmd,
@@ -327,11 +414,12 @@ static int cmd_power_on(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	}
 	/* a (warm) reset ends any chaining and restores the ATR's defaults */
 	slot_drop_chain(s);
-	slot_default_params(s);
+	slot_default_params(c, s);
+	slot_activate(c, s);
 	s->powered = true;
 	s->clock_stopped = false;
-	return reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0,
-		     s->card->atr, s->card->atr_len);
+	atr = card_atr(c, s->card, &atr_len);
+	return reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0, atr, atr_len);
 }
 
 static int cmd_power_off(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
@@ -364,8 +452,13 @@ static int cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	if (s->card == NULL)
 		return fail(c, RDR_to_PC_Parameters, cmd, VR_ERR_ICC_MUTE);
 	if (cmd[0] == PC_to_RDR_ResetParameters)
-		slot_default_params(s);
+		slot_default_params(c, s);
 	if (cmd[0] == PC_to_RDR_SetParameters) {
+		/* bIFSC 0 and FF do not exist (ISO 7816-3 §11.4.2) */
+		if (cmd[7] == 1 && dlen == 7 &&
+		    (cmd[VR_CCID_HDR + 5] == 0 || cmd[VR_CCID_HDR + 5] == 0xFF))
+			return fail(c, RDR_to_PC_Parameters, cmd,
+				    VR_CCID_HDR + 5);
 		/* bProtocolNum must be the one protocol the card offers */
 		if (cmd[7] != s->card->protocol)
 			return fail(c, RDR_to_PC_Parameters, cmd,
@@ -375,6 +468,9 @@ static int cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 				    VR_ERR_BAD_LENGTH);
 		memcpy(s->params, cmd + VR_CCID_HDR, dlen);
 	}
+	/* the card's T=1 side uses what the host set (IFSC, EDC) */
+	if (s->card->protocol == 1)
+		vr_tpdu_set_t1(s->tpdu, s->params[5], s->params[1] & 1);
 	return parameters(c, cmd);
 }
 
@@ -516,6 +612,85 @@ static int xfr_extended(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	return r;
 }
 
+/* ISO 7816-3 §9: the first block after the ATR, starting with PPSS = FF,
+ * is a PPS request when the reader leaves PPS to the host (no 0x80 and no
+ * 0x40 in dwFeatures). A card that does not answer: ICC_MUTE. */
+static int xfr_pps(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	uint8_t out[6], fidi = 0x11;
+	size_t n = 0;
+	bool refuse = vr_fault_take(&c->faults, VR_FAULT_PPS_REFUSED);
+
+	if (vr_pps_answer(cmd + VR_CCID_HDR, dlen, s->card->protocol, refuse,
+			  out, &n, &fidi) < 0)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+	s->params[0] = fidi;
+	return reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0, out, n);
+}
+
+/* TPDU level: one T=0 TPDU or one T=1 block through the card. */
+static int xfr_tpdu(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	const uint8_t *in = cmd + VR_CCID_HDR;
+	size_t room = c->cfg.dwMaxCCIDMessageLength - VR_CCID_HDR, n = 0;
+	bool pps = s->pps_allowed && c->cfg.no_auto_pps &&
+		   !c->cfg.auto_negotiate;
+	int r;
+
+	s->pps_allowed = false;
+	if (pps && dlen > 0 && in[0] == 0xFF)
+		return xfr_pps(c, cmd, dlen);
+	if (s->card->protocol == 0)
+		r = vr_tpdu_t0(s->tpdu, &c->faults, in, dlen, c->work,
+			       VR_CARD_RESP_MAX, &n);
+	else
+		r = vr_tpdu_t1(s->tpdu, &c->faults, in, dlen, c->work,
+			       VR_CARD_RESP_MAX, &n);
+	switch (r) {
+	case 0:
+		break;
+	case VR_TPDU_MUTE:
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+	case VR_TPDU_PROCEDURE:
+		return fail(c, RDR_to_PC_DataBlock, cmd,
+			    VR_ERR_PROCEDURE_BYTE_CONFLICT);
+	case VR_TPDU_BAD_LENGTH:
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_BAD_LENGTH);
+	default:
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_HW_ERROR);
+	}
+	/* an answer the host's message size cannot carry (CCID §6.2.1) */
+	if (n > room)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_XFR_OVERRUN);
+	return reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE, 0, 0, c->work, n);
+}
+
+/* Faults that take the XfrBlock before the card sees it; true when the
+ * message is dealt with. */
+static bool xfr_faults(struct vr_ccid *c, const uint8_t *cmd)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	unsigned *d = &c->faults.n[VR_FAULT_DISCONNECT_AFTER];
+
+	if (*d && --*d == 0) {		/* hang up in the middle of it */
+		c->disconnect = true;
+		return true;
+	}
+	if (vr_fault_take(&c->faults, VR_FAULT_MUTE)) {
+		fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+		return true;
+	}
+	if (vr_fault_take(&c->faults, VR_FAULT_LOSE_BLOCK)) {
+		/* no answer until the host aborts (CCID 1.1 §5.3.1) */
+		memcpy(s->lost_hdr, cmd, VR_CCID_HDR);
+		s->lost = true;
+		return true;
+	}
+	return false;
+}
+
 /* §6.1.4 PC_to_RDR_XfrBlock. */
 static int cmd_xfr_block(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 {
@@ -523,8 +698,10 @@ static int cmd_xfr_block(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 
 	if (s->card == NULL || !s->powered)
 		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
-	/* TPDU level is announced but not implemented by this model */
-	if (c->cfg.level == VR_LEVEL_TPDU)
+	if (xfr_faults(c, cmd))
+		return 0;
+	/* character level is announced but not implemented by this model */
+	if (c->cfg.level == VR_LEVEL_CHARACTER)
 		return fail(c, RDR_to_PC_DataBlock, cmd,
 			    VR_ERR_CMD_NOT_SUPPORTED);
 	if (c->cfg.level == VR_LEVEL_SHORT && dlen > 261)
@@ -533,9 +710,24 @@ static int cmd_xfr_block(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	for (unsigned i = 0; i < c->cfg.time_extension; i++)
 		reply(c, RDR_to_PC_DataBlock, cmd, ICC_ACTIVE | CMD_TIME_EXTENSION,
 		      1, 0, NULL, 0);
+	if (c->cfg.level == VR_LEVEL_TPDU)
+		return xfr_tpdu(c, cmd, dlen);
+	s->pps_allowed = false;
 	if (c->cfg.level == VR_LEVEL_SHORT)
 		return run_apdu(c, cmd, cmd + VR_CCID_HDR, dlen);
 	return xfr_extended(c, cmd, dlen);
+}
+
+static void slot_abort(struct vr_ccid *c, unsigned slot)
+{
+	struct vr_slot *s = &c->slot[slot];
+
+	if (s->lost) {
+		s->lost = false;
+		fail(c, RDR_to_PC_DataBlock, s->lost_hdr, VR_ERR_CMD_ABORTED);
+	}
+	slot_drop_chain(s);
+	vr_tpdu_abort(s->tpdu);
 }
 
 /* Commands that answer with a SlotStatus and carry no abData. */
@@ -545,9 +737,9 @@ static int cmd_simple(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_BAD_LENGTH);
 	switch (cmd[0]) {
 	case PC_to_RDR_Abort:
-		/* §6.1.13: nothing is ever in progress here, but an abort
-		 * ends any extended APDU chaining of the slot */
-		slot_drop_chain(&c->slot[cmd[5]]);
+		/* §6.1.13: an XfrBlock left unanswered (lose-block) is
+		 * answered CMD_ABORTED first; any chaining of the slot ends */
+		slot_abort(c, cmd[5]);
 		return slot_status(c, cmd);
 	case PC_to_RDR_Mechanical:	/* dwMechanical is 0 */
 		return fail(c, RDR_to_PC_SlotStatus, cmd,
@@ -736,7 +928,7 @@ int vr_ccid_insert(struct vr_ccid *ccid, unsigned slot, const struct vr_card *ca
 	s->card = card ? card : ccid->cfg.insert_card;
 	s->powered = false;
 	s->clock_stopped = false;
-	slot_default_params(s);
+	slot_default_params(ccid, s);
 	s->changed = true;
 	notify_queue(ccid);
 	return 0;
@@ -753,9 +945,10 @@ int vr_ccid_remove(struct vr_ccid *ccid, unsigned slot)
 		return -EALREADY;
 	slot_drop_chain(s);
 	s->card = NULL;
+	s->lost = false;
 	s->powered = false;
 	s->clock_stopped = false;
-	slot_default_params(s);
+	slot_default_params(ccid, s);
 	s->changed = true;
 	notify_queue(ccid);
 	return 0;
@@ -815,7 +1008,9 @@ int vr_ccid_control(struct vr_ccid *ccid, uint8_t bRequest, uint16_t wValue,
 	case 0x01:	/* ABORT: wValue = bSeq << 8 | bSlot */
 		if (slot >= ccid->cfg.nslots)
 			return -EINVAL;
+		/* the bulk PC_to_RDR_Abort that follows answers the rest */
 		slot_drop_chain(&ccid->slot[slot]);
+		vr_tpdu_abort(ccid->slot[slot].tpdu);
 		return 0;
 	case 0x02:	/* GET_CLOCK_FREQUENCIES */
 		*out_len = put_u32_array(clocks, 1, out, cap);
@@ -827,4 +1022,22 @@ int vr_ccid_control(struct vr_ccid *ccid, uint8_t bRequest, uint16_t wValue,
 	default:
 		return -EINVAL;
 	}
+}
+
+int vr_ccid_add_fault(struct vr_ccid *ccid, const char *spec)
+{
+	return vr_fault_parse(&ccid->faults, spec);
+}
+
+bool vr_ccid_fault_take(struct vr_ccid *ccid, enum vr_fault_kind k)
+{
+	return vr_fault_take(&ccid->faults, k);
+}
+
+bool vr_ccid_take_disconnect(struct vr_ccid *ccid)
+{
+	bool d = ccid->disconnect;
+
+	ccid->disconnect = false;
+	return d;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "src/vr_card.h"
+#include "src/vr_tpdu.h"
 
 #define VR_CCID_MAX_SLOTS 8
 #define VR_CCID_HDR 10
@@ -28,6 +29,7 @@
 
 /* dwFeatures exchange level bits (CCID 1.1 §5.1). */
 enum vr_level {
+	VR_LEVEL_CHARACTER = 0x00000000,	/* XfrBlock fails, bError 0 */
 	VR_LEVEL_TPDU = 0x00010000,
 	VR_LEVEL_SHORT = 0x00020000,
 	VR_LEVEL_EXTENDED = 0x00040000,
@@ -44,6 +46,7 @@ enum {
 	VR_ERR_BAD_CLOCKCOMMAND = 0x07,
 	VR_ERR_BAD_LEVEL_PARAMETER = 0x08,
 	VR_ERR_ICC_CLASS_NOT_SUPPORTED = 0xF5,
+	VR_ERR_PROCEDURE_BYTE_CONFLICT = 0xF4,
 	VR_ERR_HW_ERROR = 0xFB,
 	VR_ERR_XFR_OVERRUN = 0xFC,
 	VR_ERR_ICC_MUTE = 0xFE,
@@ -62,6 +65,16 @@ struct vr_ccid_config {
 	unsigned time_extension;		/* interim replies before each XfrBlock answer */
 	const struct vr_card *start_card;	/* in every slot at start, or NULL */
 	const struct vr_card *insert_card;	/* what `insert` puts in */
+	/* TPDU level (vr_tpdu.h) */
+	unsigned ifsc;			/* T=1 card's IFSC in TA3, 1..254; 0 = 254 */
+	bool t1_crc;			/* T=1 card's EDC is CRC: TC3 = 01 */
+	bool no_envelope;		/* T=0 card answers ENVELOPE with 6D 00 */
+	/* dwFeatures switches (CCID 1.1 §5.1) */
+	bool no_auto_pps;		/* clear 0x80: the host sends PPS itself */
+	bool no_auto_param;		/* clear 0x02: no parameters from the ATR */
+	bool auto_negotiate;		/* set 0x40: reader negotiates everything */
+	bool auto_ifsd;			/* set 0x400: reader sends S(IFS) itself */
+	struct vr_faults faults;	/* initial fault plan, counted down */
 };
 
 struct vr_ccid;
@@ -106,6 +119,13 @@ size_t vr_ccid_interrupt(struct vr_ccid *ccid, uint8_t *buf, size_t cap);
 /* The message for a host that just started listening: drops the queue and
  * returns current presence with the changed bit of every occupied slot. */
 size_t vr_ccid_interrupt_initial(struct vr_ccid *ccid, uint8_t *buf, size_t cap);
+
+/* Arm one more fault (a `--fault` SPEC) now: 0 or -EINVAL. */
+int vr_ccid_add_fault(struct vr_ccid *ccid, const char *spec);
+/* Count fault k down if armed (the USB layer's faults: split, stall). */
+bool vr_ccid_fault_take(struct vr_ccid *ccid, enum vr_fault_kind k);
+/* True once when the disconnect-after fault fired: drop the connection. */
+bool vr_ccid_take_disconnect(struct vr_ccid *ccid);
 
 /* Class-specific control request (CCID 1.1 §5.3): bRequest 1 ABORT (no data),
  * 2 GET_CLOCK_FREQUENCIES, 3 GET_DATA_RATES (data into out, at most cap bytes).

@@ -26,6 +26,7 @@ struct vr_usb {
 	bool closed;			/* EOF or I/O error on the socket */
 	size_t msg_sent;		/* bytes of the current bulk-IN message sent */
 	bool zlp_pending;		/* a zero-length packet ends the last message */
+	size_t split_piece;		/* split fault: bytes per transfer, 0 = off */
 	uint8_t configuration;		/* bConfigurationValue, 0 = unconfigured */
 	bool intr_receiving;
 	uint64_t intr_id;
@@ -306,6 +307,25 @@ static void pop_in_req(struct vr_usb *u)
 	free(r);
 }
 
+/* Faults at the start of a bulk-IN message. stall: this transfer ends
+ * with a STALL and the message stays for the next one (after the host's
+ * CLEAR_FEATURE(ENDPOINT_HALT)); true when the request is used up. split:
+ * the message goes in 64-byte pieces, or in two halves when shorter. */
+static bool start_faults(struct vr_usb *u, const struct vr_in_req *r,
+			 size_t len)
+{
+	if (vr_ccid_fault_take(u->ccid, VR_FAULT_STALL)) {
+		vr_logf(1, "fault: stall bulk-IN");
+		send_bulk_in(u, r->id, usb_redir_stall, NULL, 0);
+		pop_in_req(u);
+		return true;
+	}
+	if (vr_ccid_fault_take(u->ccid, VR_FAULT_SPLIT))
+		u->split_piece = len > VR_CCID_PACKET ? VR_CCID_PACKET :
+				 (len > 1 ? len / 2 : 1);
+	return false;
+}
+
 /* Answer queued bulk-IN requests while the model has messages; a request
  * shorter than the message gets what fits, the rest waits for the next.
  * Like a real full-speed device (USB 2.0 §5.8.3), a message that ends on a
@@ -325,6 +345,10 @@ static void service_bulk_in(struct vr_usb *u)
 			pop_in_req(u);
 			continue;
 		}
+		if (u->msg_sent == 0 && start_faults(u, r, left))
+			continue;
+		if (u->split_piece && want > u->split_piece)
+			want = u->split_piece;
 		buf = malloc(want ? want : 1);
 		if (buf == NULL)
 			return;
@@ -333,6 +357,7 @@ static void service_bulk_in(struct vr_usb *u)
 		free(buf);
 		u->msg_sent += want;
 		if (want == left) {		/* the message is complete */
+			u->split_piece = 0;
 			u->zlp_pending = want == r->len && want > 0 &&
 					 u->msg_sent % VR_CCID_PACKET == 0;
 			u->msg_sent = 0;
@@ -379,7 +404,13 @@ static void cb_bulk_packet(void *priv, uint64_t id,
 		vr_ccid_bulk_out(u->ccid, data, data_len > 0 ? (size_t)data_len : 0);
 		h->status = usb_redir_success;
 		usbredirparser_send_bulk_packet(u->parser, id, h, NULL, 0);
-		service_bulk_in(u);
+		if (vr_ccid_take_disconnect(u->ccid)) {
+			/* disconnect-after: hang up mid-exchange */
+			vr_logf(1, "fault: disconnect");
+			u->closed = true;
+		} else {
+			service_bulk_in(u);
+		}
 	} else if (h->endpoint == VR_USB_EP_BULK_IN &&
 		   (r = calloc(1, sizeof(*r))) != NULL) {
 		r->id = id;
@@ -638,6 +669,7 @@ static void cb_reset(void *priv)
 	vr_ccid_reset(u->ccid);
 	u->msg_sent = 0;
 	u->zlp_pending = false;
+	u->split_piece = 0;
 }
 
 static void cb_filter_reject(void *priv)

@@ -56,8 +56,10 @@ static const char usage_text[] =
 "options:\n"
 "  --listen unix:PATH | tcp:HOST:PORT  where to listen (required); a stale\n"
 "                         socket file at PATH is replaced, and removed on exit\n"
-"  --level tpdu|short|extended   exchange level in dwFeatures (default\n"
-"                         extended; tpdu answers XfrBlock with bError 0)\n"
+"  --level character|tpdu|short|extended   exchange level in dwFeatures\n"
+"                         (default extended). tpdu: XfrBlock carries one T=0\n"
+"                         TPDU or one T=1 block (below); character: XfrBlock\n"
+"                         fails with bError 0 (not implemented)\n"
 "  --vid HEX --pid HEX    idVendor/idProduct (default 1209:0001)\n"
 "  --bcd HEX              bcdDevice (default 0100)\n"
 "  --manufacturer STR     iManufacturer (default \"ccidkit\")\n"
@@ -74,6 +76,43 @@ static const char usage_text[] =
 "  --card-voltage 5|3|1.8 highest voltage the card accepts (default 5): a\n"
 "                         PowerOn at a higher voltage fails with bError F5\n"
 "  --time-extension N     N time-extension replies before each XfrBlock answer\n"
+"  --ifsc N               the T=1 card's IFSC, 1..254 (default 254), in its\n"
+"                         ATR's TA3 (the TCK follows)\n"
+"  --t1-crc               the T=1 card uses CRC, not LRC (ATR gets TC3 = 01)\n"
+"  --envelope on|off      the T=0 card takes ENVELOPE (INS C2; default on)\n"
+"  --no-auto-pps          clear dwFeatures 0x80: at TPDU level the host sends\n"
+"                         PPS as the first XfrBlock after PowerOn (FF PPS0 ..)\n"
+"  --no-auto-param        clear dwFeatures 0x02 (parameters from the ATR)\n"
+"  --auto-negotiate       set dwFeatures 0x40 (the reader negotiates alone;\n"
+"                         no PPS is taken from the host then)\n"
+"  --auto-ifsd            set dwFeatures 0x400 (the reader sends S(IFS))\n"
+"  --fault SPEC           inject a fault; repeatable; counts add up and are\n"
+"                         used up by the next operations (faults survive a\n"
+"                         reconnection):\n"
+"      bad-edc[:N]        the T=1 card's next N blocks have a wrong EDC\n"
+"      lose-block[:N]     the next N XfrBlocks get no answer at all (a card\n"
+"                         the reader waits for forever); the host must abort:\n"
+"                         PC_to_RDR_Abort answers the lost XfrBlock with\n"
+"                         bError FF (CMD_ABORTED), then its own SlotStatus\n"
+"      wtx:N              the T=1 card sends N S(WTX request) (INF 02), each\n"
+"                         to be answered S(WTX response), before its answer\n"
+"                         to the next command\n"
+"      mute[:N]           the card does not answer: PowerOn and XfrBlock fail\n"
+"                         with bError FE (ICC_MUTE); for ever without N\n"
+"      bad-procedure[:N]  T=0: the next N TPDUs fail with bError F4\n"
+"                         (PROCEDURE_BYTE_CONFLICT)\n"
+"      pps-refused        the next PPS is answered FF PPS0 PCK without PPS1\n"
+"                         (default speed kept)\n"
+"      wrong-bseq[:N]     the next N replies are preceded by a stale one (the\n"
+"                         same header with bSeq - 1, no data)\n"
+"      split[:N]          the next N replies come in several bulk-IN\n"
+"                         transfers (64 bytes each; halves when shorter)\n"
+"      short[:N]          the next N replies are cut: half their data (half\n"
+"                         the header when they have none)\n"
+"      stall[:N]          the next N bulk-IN transfers that would start a\n"
+"                         reply end in STALL; the reply waits for the next\n"
+"      disconnect-after:N after N answered XfrBlocks, the next one makes the\n"
+"                         reader hang up (the client connection is closed)\n"
 "  --no-interrupt         no interrupt-IN endpoint\n"
 "  -v, --verbose          log protocol details to stderr\n"
 "  -h, --help             this text\n"
@@ -81,10 +120,11 @@ static const char usage_text[] =
 "standard input, one command per line (SLOT defaults to 0):\n"
 "  insert [SLOT]          insert the --card card (test with --no-card)\n"
 "  remove [SLOT]          remove the card (it loses power)\n"
+"  fault SPEC             arm one more fault now (as --fault)\n"
 "  quit                   exit\n"
 "End of input leaves the reader running; SIGTERM/SIGINT exit cleanly.\n"
 "\n"
-"The test cards (ATR test:    3B 88 81 31 FE 45 'ccidkit1' C9,\n"
+"The test cards (ATR test:    3B 88 81 31 FE 45 'ccidkit1' C9 by default,\n"
 "                   test-t0: 3B 08 'ccidkit0') answer:\n"
 "  80 10 00 00 Lc data [Le]  ECHO: the data (at most Ne bytes), 90 00\n"
 "  80 12 P1 P2 [Le]          PATTERN: N = P1*256+P2 bytes i mod 256 (at most Ne)\n"
@@ -95,6 +135,20 @@ static const char usage_text[] =
 "Short and extended forms (ISO 7816-4 5.1) are accepted. Errors: 6E 00 CLA\n"
 "not 00/80, 6D 00 unknown INS, 6B 00 P1/P2 not as shown where fixed, 67 00\n"
 "malformed lengths or a length form the instruction does not take.\n"
+"\n"
+"At TPDU level the card speaks its protocol (ISO 7816-3):\n"
+"  T=0 (test-t0): XfrBlock = CLA INS P1 P2 P3 [data]; answer = data + SW1 SW2.\n"
+"    Data in with response data: 61 xx, fetch with GET RESPONSE CLA C0 00 00 xx\n"
+"    (6C xx when xx is more than is left). Case 2 (80 12, 00 84) with P3 not\n"
+"    the available length: 6C xx. Case 1 needs P3 = 00 (else 67 00).\n"
+"    ENVELOPE (INS C2): pieces are collected; a piece under 255 bytes (or an\n"
+"    empty one) ends the APDU, whose answer comes as 61 xx / GET RESPONSE.\n"
+"  T=1 (test): XfrBlock = one block, answer = one block: I-block chaining\n"
+"    both ways (IFSC from --ifsc, IFSD 32 until S(IFS request)), R-block acks\n"
+"    and retransmission, S(IFS), S(RESYNCH), S(ABORT), NAD swapped, LRC or\n"
+"    CRC, a bad block answered R-block with error bits (1 EDC, 2 other).\n"
+"  PPS (--no-auto-pps): the first XfrBlock after PowerOn starting with FF;\n"
+"    accepted = echoed; a malformed PPS or another protocol: ICC_MUTE.\n"
 "Exit status: 0 clean exit, 1 runtime error, 2 usage error.\n";
 
 __attribute__((format(printf, 1, 2)))
@@ -138,7 +192,9 @@ enum {
 	OPT_LISTEN = 256, OPT_LEVEL, OPT_VID, OPT_PID, OPT_BCD, OPT_MANUFACTURER,
 	OPT_PRODUCT, OPT_SERIAL, OPT_INTERFACE_NAME, OPT_MAX_MSG, OPT_SLOTS,
 	OPT_CARD, OPT_NO_CARD, OPT_NO_AUTO_VOLTAGE, OPT_CARD_VOLTAGE,
-	OPT_TIME_EXTENSION, OPT_NO_INTERRUPT,
+	OPT_TIME_EXTENSION, OPT_NO_INTERRUPT, OPT_IFSC, OPT_T1_CRC, OPT_ENVELOPE,
+	OPT_NO_AUTO_PPS, OPT_NO_AUTO_PARAM, OPT_AUTO_NEGOTIATE, OPT_AUTO_IFSD,
+	OPT_FAULT,
 };
 
 static const struct option long_opts[] = {
@@ -159,6 +215,14 @@ static const struct option long_opts[] = {
 	{ "card-voltage", required_argument, NULL, OPT_CARD_VOLTAGE },
 	{ "time-extension", required_argument, NULL, OPT_TIME_EXTENSION },
 	{ "no-interrupt", no_argument, NULL, OPT_NO_INTERRUPT },
+	{ "ifsc", required_argument, NULL, OPT_IFSC },
+	{ "t1-crc", no_argument, NULL, OPT_T1_CRC },
+	{ "envelope", required_argument, NULL, OPT_ENVELOPE },
+	{ "no-auto-pps", no_argument, NULL, OPT_NO_AUTO_PPS },
+	{ "no-auto-param", no_argument, NULL, OPT_NO_AUTO_PARAM },
+	{ "auto-negotiate", no_argument, NULL, OPT_AUTO_NEGOTIATE },
+	{ "auto-ifsd", no_argument, NULL, OPT_AUTO_IFSD },
+	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -188,14 +252,16 @@ static int opt_value(struct vr_opts *o, int c, const char *arg)
 
 	switch (c) {
 	case OPT_LEVEL:
-		if (strcmp(arg, "tpdu") == 0)
+		if (strcmp(arg, "character") == 0)
+			o->ccid.level = VR_LEVEL_CHARACTER;
+		else if (strcmp(arg, "tpdu") == 0)
 			o->ccid.level = VR_LEVEL_TPDU;
 		else if (strcmp(arg, "short") == 0)
 			o->ccid.level = VR_LEVEL_SHORT;
 		else if (strcmp(arg, "extended") == 0)
 			o->ccid.level = VR_LEVEL_EXTENDED;
 		else
-			return usage_error("--level: '%s' is not tpdu, short or extended", arg);
+			return usage_error("--level: '%s' is not character, tpdu, short or extended", arg);
 		return 0;
 	case OPT_VID:
 		return parse_hex16(arg, &o->usb.idVendor) ? 0 :
@@ -221,6 +287,19 @@ static int opt_value(struct vr_opts *o, int c, const char *arg)
 			return usage_error("--time-extension: '%s' is not in 0..1000", arg);
 		o->ccid.time_extension = (unsigned)v;
 		return 0;
+	case OPT_IFSC:
+		if (!parse_ulong(arg, 10, 254, &v) || v < 1)
+			return usage_error("--ifsc: '%s' is not in 1..254", arg);
+		o->ccid.ifsc = (unsigned)v;
+		return 0;
+	case OPT_ENVELOPE:
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return usage_error("--envelope: '%s' is not on or off", arg);
+		o->ccid.no_envelope = strcmp(arg, "off") == 0;
+		return 0;
+	case OPT_FAULT:
+		return vr_fault_parse(&o->ccid.faults, arg) == 0 ? 0 :
+		       usage_error("--fault: unknown or malformed '%s' (see --help)", arg);
 	default:
 		return usage_error("internal: unhandled option %d", c);
 	}
@@ -291,6 +370,21 @@ static int parse_opts(struct vr_opts *o, int argc, char **argv)
 		case OPT_NO_INTERRUPT:
 			o->usb.interrupt_ep = false;
 			break;
+		case OPT_T1_CRC:
+			o->ccid.t1_crc = true;
+			break;
+		case OPT_NO_AUTO_PPS:
+			o->ccid.no_auto_pps = true;
+			break;
+		case OPT_NO_AUTO_PARAM:
+			o->ccid.no_auto_param = true;
+			break;
+		case OPT_AUTO_NEGOTIATE:
+			o->ccid.auto_negotiate = true;
+			break;
+		case OPT_AUTO_IFSD:
+			o->ccid.auto_ifsd = true;
+			break;
 		case '?':
 			fputs("(try `ccidkit vreader --help`)\n", stderr);
 			return 2;
@@ -304,7 +398,8 @@ static int parse_opts(struct vr_opts *o, int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->listen == NULL)
 		return usage_error("%s", "--listen unix:PATH or tcp:HOST:PORT is required");
-	if (o->ccid.level != VR_LEVEL_TPDU && o->ccid.dwMaxCCIDMessageLength < 271)
+	if ((o->ccid.level == VR_LEVEL_SHORT || o->ccid.level == VR_LEVEL_EXTENDED) &&
+	    o->ccid.dwMaxCCIDMessageLength < 271)
 		return usage_error("--max-msg: the short and extended APDU levels need at least 271 (%s)",
 				   "a 261-byte short APDU + the 10-byte header");
 	o->ccid.insert_card = o->no_card ? vr_card_find("test") : o->ccid.start_card;
@@ -459,9 +554,16 @@ static void run_command(struct vr_state *st, char *line)
 		st->quit = true;
 		return;
 	}
+	if (strcmp(cmd, "fault") == 0 && arg && extra == NULL) {
+		if (vr_ccid_add_fault(st->ccid, arg) < 0)
+			vr_logf(0, "fault: unknown or malformed '%s' (see --help)", arg);
+		else
+			vr_logf(1, "fault %s", arg);
+		return;
+	}
 	if ((strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0) ||
 	    extra != NULL) {
-		vr_logf(0, "unknown command '%s' (insert [SLOT], remove [SLOT], quit)", cmd);
+		vr_logf(0, "unknown command '%s' (insert [SLOT], remove [SLOT], fault SPEC, quit)", cmd);
 		return;
 	}
 	if (arg && (!parse_ulong(arg, 10, VR_CCID_MAX_SLOTS, &slot) ||

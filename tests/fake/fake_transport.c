@@ -69,8 +69,13 @@ static char *hex_str(const uint8_t *buf, size_t len)
 
 	assert_non_null(s);
 	s[0] = '\0';
-	for (size_t i = 0; i < len; i++)
-		sprintf(s + i * 3, "%02X%s", buf[i], i + 1 < len ? " " : "");
+	static const char digits[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < len; i++) {
+		s[i * 3] = digits[buf[i] >> 4];
+		s[i * 3 + 1] = digits[buf[i] & 15];
+		s[i * 3 + 2] = i + 1 < len ? ' ' : '\0';
+	}
 	return s;
 }
 

@@ -95,20 +95,24 @@ check_err "short reader: extended APDU refused" 1 \
 	-- "$CCIDKIT" apdu '80 10 00 00 00 00 02 CA FE'
 vr_stop short
 
-# TPDU reader: ATR works, APDUs are refused as not supported yet
-vr_start tpdu --level tpdu
-check "tpdu reader: atr" 0 - -- "$CCIDKIT" atr
+# TPDU readers: the driver frames T=1 blocks and T=0 TPDUs itself
+vr_start tpdu --level tpdu --ifsc 16
+check "tpdu reader, T=1: atr" 0 - -- "$CCIDKIT" atr
 "$CCIDKIT" info >"$TMP/info" 2>&1
-ok=1; grep -qxF "note: ccidkit cannot exchange APDUs with TPDU-level readers yet" "$TMP/info" || ok=0
-grep -qxF "  exchange level: TPDU" "$TMP/info" || ok=0
-verdict "tpdu reader: info says it is not supported yet" $ok
-check_err "tpdu reader: apdu not supported, why" 1 \
-	"ccidkit: this reader works at TPDU level, which ccidkit does not support yet" \
-	-- "$CCIDKIT" apdu '80 16 00 00'
-check_err "tpdu reader: apdu not supported" 1 \
-	"ccidkit: ccidkit Virtual Reader 00 00: not supported by this reader or driver" \
-	-- "$CCIDKIT" apdu '80 16 00 00'
+ok=1; grep -qxF "  exchange level: TPDU" "$TMP/info" || ok=0
+verdict "tpdu reader: info" $ok
+data=$(pattern_hex 300)
+{ echo "> 80 10 00 00 00 01 2C $data 01 2C"; pattern_lines 300; echo "SW: 90 00 (success)"; } >"$TMP/echo300"
+check "tpdu reader, T=1 (IFSC 16): 300-byte ECHO chained" 0 "$TMP/echo300" \
+	-- "$CCIDKIT" apdu "80 10 00 00 00 01 2C $data 01 2C"
 vr_stop tpdu
+vr_start tpdu0 --level tpdu --card test-t0 --envelope off
+check "tpdu reader, T=0: case 4 through GET RESPONSE" 0 "$(expect "> 80 10 00 00 02 CA FE 02" "< CA FE" "SW: 90 00 (success)")" \
+	-- "$CCIDKIT" apdu '80 10 00 00 02 CA FE 02'
+check_err "tpdu reader, T=0 without ENVELOPE: extended APDU refused, why" 1 \
+	"ccidkit: over T=0 an extended APDU needs ENVELOPE, which this card refuses" \
+	-- "$CCIDKIT" apdu "80 10 00 00 00 01 2C $data 01 2C"
+vr_stop tpdu0
 
 # a reader that asks for time extensions, a card that only takes 1.8 V
 vr_start slow --time-extension 3 --no-auto-voltage --card-voltage 1.8 --card test-t0

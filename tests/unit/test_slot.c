@@ -34,6 +34,8 @@ enum rd {
 	RD_TPDU,   /* TPDU level */
 	RD_MULTI,  /* 3 slots, short APDU, interrupt pipe */
 	RD_NOAUTO, /* short APDU, 5/3/1.8 V, no automatic voltage */
+	RD_TPDU_FAST, /* TPDU, up to 344086 bps, 2 rates (GET_DATA_RATES) */
+	RD_CHAR,   /* character level (no level bit) */
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -89,6 +91,16 @@ static struct fake_transport *make_fake(enum rd kind)
 	case RD_MULTI:
 		make_desc(d, CCID_FEAT_LEVEL_SHORT_APDU | CCID_FEAT_AUTO_VOLTAGE,
 			  271, 2, 0x07);
+		break;
+	case RD_TPDU_FAST:
+		make_desc(d, CCID_FEAT_LEVEL_TPDU | CCID_FEAT_AUTO_VOLTAGE,
+			  271, 0, 0x07);
+		put32(d + 23, 344086);
+		d[18] = 1; /* bNumClockSupported */
+		d[27] = 2; /* bNumDataRatesSupported */
+		break;
+	case RD_CHAR:
+		make_desc(d, CCID_FEAT_AUTO_VOLTAGE, 271, 0, 0x07);
 		break;
 	case RD_NOAUTO:
 	default:
@@ -839,19 +851,324 @@ static void test_transmit_short_errors(void **state)
 	fx_close(&x);
 }
 
-static void test_transmit_tpdu(void **state)
+/* ------------------------------------------------------------------ */
+/* TPDU level: protocol selection, T=0, T=1                            */
+
+/* ATRs: T=0 only; T=1 first; T=1 with TA1 13 (Fi 372, Di 4); specific
+ * mode T=1 with TA1 13 (TA2 01: TA1 applies at once). */
+#define ATR_T0_HEX "3B 02 14 50"
+#define ATR_T1_HEX "3B 80 01 81"
+#define ATR_PPS_HEX "3B 90 13 01 82"
+#define ATR_SPEC_HEX "3B 90 13 11 01 93"
+
+/* Power slot 0 on (bSeq 1, automatic voltage) with this ATR. */
+static void tpdu_power_on(struct fx *x, const char *atr_hex)
 {
-	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00, 0x08 };
+	char in[128];
+	uint8_t atr[33], got[33];
+	size_t n = fake_hex(atr_hex, atr, sizeof(atr)), len = 0;
+	struct fake_step script[] = {
+		FAKE_OUT("62 00000000 00 01 00 00 00"),
+		FAKE_IN(in),
+	};
+
+	snprintf(in, sizeof(in), "80 %02X000000 00 01 00 00 00 %s",
+		 (unsigned)n, atr_hex);
+	FAKE_SCRIPT(x->f, script);
+	assert_int_equal(ccid_slot_power_on(x->r, 0, got, sizeof(got), &len,
+					    D5S), CCID_OK);
+	assert_int_equal(len, n);
+	fake_transport_done(x->f);
+}
+
+static void test_new_character_refused(void **state)
+{
+	struct fake_transport *f = make_fake(RD_CHAR);
+	struct ccid_reader *r = (struct ccid_reader *)0x1;
+
+	(void)state;
+	assert_int_equal(ccid_reader_new(&f->base, D5S, &r),
+			 CCID_E_NOT_SUPPORTED);
+	assert_null(r);
+	assert_int_equal(f->ops, 0);
+	assert_true(f->closed);
+	fake_transport_free(&f);
+}
+
+/* T=0: SetParameters from the ATR, then one TPDU per XfrBlock; case 4
+ * runs GET RESPONSE on 61xx (ISO 7816-4 §5.3.4) with the APDU's CLA
+ * (bClassGetResponse FF). */
+static void test_tpdu_t0(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("61 05000000 00 02 00 00 00 11 00 00 0A 00"),
+		FAKE_IN("82 05000000 00 02 00 00 00 11 00 00 0A 00"),
+		FAKE_OUT("6F 05000000 00 03 00 00 00 00 84 00 00 04"),
+		FAKE_IN("80 06000000 00 03 00 00 00 01 02 03 04 90 00"),
+		FAKE_OUT("6F 07000000 00 04 00 00 00 80 10 00 00 02 AA BB"),
+		FAKE_IN("80 02000000 00 04 00 00 00 61 02"),
+		FAKE_OUT("6F 05000000 00 05 00 00 00 80 C0 00 00 02"),
+		FAKE_IN("80 04000000 00 05 00 00 00 AA BB 90 00"),
+	};
+	static const uint8_t c2[] = { 0x00, 0x84, 0x00, 0x00, 0x04 };
+	static const uint8_t c4[] = { 0x80, 0x10, 0x00, 0x00, 0x02, 0xAA,
+				      0xBB, 0x00 };
+	static const uint8_t r2[] = { 1, 2, 3, 4, 0x90, 0x00 };
+	static const uint8_t r4[] = { 0xAA, 0xBB, 0x90, 0x00 };
 	struct fx x;
-	uint8_t resp[16];
+	uint8_t resp[300];
 	size_t len = 0;
 
 	(void)state;
 	fx_open(&x, RD_TPDU);
-	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
-					    sizeof(resp), &len, D5S),
-			 CCID_E_NOT_SUPPORTED);
+	tpdu_power_on(&x, ATR_T0_HEX);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 0, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, c2, sizeof(c2), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, sizeof(r2));
+	assert_memory_equal(resp, r2, sizeof(r2));
+	assert_int_equal(ccid_slot_transmit(x.r, 0, c4, sizeof(c4), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, sizeof(r4));
+	assert_memory_equal(resp, r4, sizeof(r4));
+	fx_close(&x);
+}
+
+/* Nobody selected a protocol since power-on (ccidkit apdu): the ATR's
+ * default one is set up first. */
+/* (case 1 goes out as a TPDU with P3 = 00, ISO 7816-4 §5.3.1) */
+static void test_tpdu_default_protocol(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("61 05000000 00 02 00 00 00 11 00 00 0A 00"),
+		FAKE_IN("82 05000000 00 02 00 00 00 11 00 00 0A 00"),
+		FAKE_OUT("6F 05000000 00 03 00 00 00 80 16 00 00 00"),
+		FAKE_IN("80 02000000 00 03 00 00 00 90 00"),
+		/* the same power-up: no second SetParameters */
+		FAKE_OUT("6F 05000000 00 04 00 00 00 80 16 00 00 00"),
+		FAKE_IN("80 02000000 00 04 00 00 00 90 00"),
+	};
+	static const uint8_t nop[] = { 0x80, 0x16, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[8];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_TPDU);
+	tpdu_power_on(&x, ATR_T0_HEX);
+	FAKE_SCRIPT(x.f, script);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ccid_slot_transmit(x.r, 0, nop, sizeof(nop),
+						    resp, sizeof(resp), &len,
+						    D5S), CCID_OK);
+		assert_int_equal(len, 2);
+		assert_int_equal(resp[0], 0x90);
+	}
+	fx_close(&x);
+}
+
+/* SetParameters T=1 and S(IFS request 254) = dwMaxIFSD (bSeq 2, 3). */
+#define T1_START_STEPS(fidi)                                              \
+	FAKE_OUT("61 07000000 00 02 01 00 00 " fidi " 10 00 4D 00 20 00"),   \
+	FAKE_IN("82 07000000 00 02 00 00 01 " fidi " 10 00 4D 00 20 00"),    \
+	FAKE_OUT("6F 05000000 00 03 00 00 00 00 C1 01 FE 3E"),               \
+	FAKE_IN("80 05000000 00 03 00 00 00 00 E1 01 FE 1E")
+
+/* T=1: I-blocks with alternating N(S), S(WTX) answered with bBWI = the
+ * multiplier and the local deadline pushed by multiplier × BWT. */
+static void test_tpdu_t1(void **state)
+{
+	static const struct fake_step script[] = {
+		T1_START_STEPS("11"),
+		FAKE_OUT("6F 08000000 00 04 00 00 00 00 00 04 80 16 00 00 92"),
+		FAKE_IN("80 06000000 00 04 00 00 00 00 00 02 90 00 92"),
+		FAKE_OUT("6F 08000000 00 05 00 00 00 00 40 04 80 16 00 00 D2"),
+		FAKE_IN("80 05000000 00 05 00 00 00 00 C3 01 03 C1"),
+		FAKE_OUT("6F 05000000 00 06 03 00 00 00 E3 01 03 E1"),
+		FAKE_IN("80 06000000 00 06 00 00 00 00 40 02 90 00 D2"),
+	};
+	static const uint8_t nop[] = { 0x80, 0x16, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[8];
+	size_t len = 0;
+	uint64_t dl, t;
+
+	(void)state;
+	fx_open(&x, RD_TPDU);
+	tpdu_power_on(&x, ATR_T1_HEX);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, nop, sizeof(nop), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, 2);
+	assert_int_equal(resp[0], 0x90);
+	t = ccid_now_ms();
+	dl = t + 5000;
+	assert_int_equal(ccid_slot_transmit(x.r, 0, nop, sizeof(nop), resp,
+					    sizeof(resp), &len, dl), CCID_OK);
+	assert_int_equal(len, 2);
+	assert_int_equal(resp[1], 0x00);
+	/* BWI 4 at 4 MHz: BWT = 960 × 372 × 16 / 4000 kHz + 11 etu = 1430 ms;
+	 * the block after S(WTX response 03) may take 3 BWT + the margin
+	 * (2 s + 2 × 259 characters of 12 etu ≈ 580 ms) */
+	assert_true(x.f->last_in_deadline >= t + 3 * 1430 + 2000 + 570);
+	assert_true(x.f->last_in_deadline <= ccid_now_ms() + 3 * 1430 + 2000 + 600);
+	fx_close(&x);
+}
+
+/* A T=1 exchange the engine gives up on ends in deactivation (ISO 7816-3
+ * §11.6.3): here every block is out of time before it is sent. */
+static void test_tpdu_t1_deactivates(void **state)
+{
+	static const struct fake_step script[] = {
+		T1_START_STEPS("11"),
+		FAKE_OUT("63 00000000 00 04 00 00 00"),
+		FAKE_IN("81 00000000 00 04 01 00 00"),
+	};
+	static const uint8_t nop[] = { 0x80, 0x16, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[8];
+	size_t len = 0;
+	struct ccid_slot_state st;
+
+	(void)state;
+	fx_open(&x, RD_TPDU);
+	tpdu_power_on(&x, ATR_T1_HEX);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, nop, sizeof(nop), resp,
+					    sizeof(resp), &len,
+					    ccid_now_ms()), CCID_E_XFR);
+	st = slot_state(&x, 0, NULL);
+	assert_true(st.present);
+	assert_false(st.powered);
+	fx_close(&x);
+}
+
+/* PPS (ISO 7816-3 §9): TA1 13 runs at 43010 bps at 4 MHz, within the
+ * reader's 10752..344086; GET_CLOCK_FREQUENCIES and GET_DATA_RATES are
+ * asked first (answered empty here, so the descriptor decides).  The
+ * echo accepts it. */
+static void test_tpdu_pps_accepted(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_CONTROL(0xA1, 0x02, 0x0000),
+		FAKE_CONTROL(0xA1, 0x03, 0x0000),
+		FAKE_OUT("6F 04000000 00 02 00 00 00 FF 11 13 FD"),
+		FAKE_IN("80 04000000 00 02 00 00 00 FF 11 13 FD"),
+		FAKE_OUT("61 07000000 00 03 01 00 00 13 10 00 4D 00 20 00"),
+		FAKE_IN("82 07000000 00 03 00 00 01 13 10 00 4D 00 20 00"),
+		FAKE_OUT("6F 05000000 00 04 00 00 00 00 C1 01 FE 3E"),
+		FAKE_IN("80 05000000 00 04 00 00 00 00 E1 01 FE 1E"),
+	};
+	struct fx x;
+	struct ccid_slot_state st0, st1;
+
+	(void)state;
+	fx_open(&x, RD_TPDU_FAST);
+	tpdu_power_on(&x, ATR_PPS_HEX);
+	st0 = slot_state(&x, 0, NULL);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	st1 = slot_state(&x, 0, NULL);
+	assert_int_equal(st1.power_epoch, st0.power_epoch);
+	fx_close(&x);
+}
+
+/* The card does not answer the PPS: reset (IccPowerOff + IccPowerOn) and
+ * go on at Fd/Dd without PPS; a second set_protocol in the same power-up
+ * does not try PPS again. */
+static void test_tpdu_pps_refused(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_CONTROL(0xA1, 0x02, 0x0000),
+		FAKE_CONTROL(0xA1, 0x03, 0x0000),
+		FAKE_OUT("6F 04000000 00 02 00 00 00 FF 11 13 FD"),
+		FAKE_IN("80 00000000 00 02 40 FE 00"),
+		FAKE_OUT("63 00000000 00 03 00 00 00"),
+		FAKE_IN("81 00000000 00 03 01 00 00"),
+		FAKE_OUT("62 00000000 00 04 00 00 00"),
+		FAKE_IN("80 05000000 00 04 00 00 00 " ATR_PPS_HEX),
+		FAKE_OUT("61 07000000 00 05 01 00 00 11 10 00 4D 00 20 00"),
+		FAKE_IN("82 07000000 00 05 00 00 01 11 10 00 4D 00 20 00"),
+		FAKE_OUT("6F 05000000 00 06 00 00 00 00 C1 01 FE 3E"),
+		FAKE_IN("80 05000000 00 06 00 00 00 00 E1 01 FE 1E"),
+		/* again: SetParameters at Fd/Dd only, S(IFS) with N(S) reset */
+		FAKE_OUT("61 07000000 00 07 01 00 00 11 10 00 4D 00 20 00"),
+		FAKE_IN("82 07000000 00 07 00 00 01 11 10 00 4D 00 20 00"),
+		FAKE_OUT("6F 05000000 00 08 00 00 00 00 C1 01 FE 3E"),
+		FAKE_IN("80 05000000 00 08 00 00 00 00 E1 01 FE 1E"),
+	};
+	struct fx x;
+	struct ccid_slot_state st0, st1;
+
+	(void)state;
+	fx_open(&x, RD_TPDU_FAST);
+	tpdu_power_on(&x, ATR_PPS_HEX);
+	st0 = slot_state(&x, 0, NULL);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	st1 = slot_state(&x, 0, NULL);
+	assert_true(st1.powered);
+	assert_int_equal(st1.power_epoch, st0.power_epoch + 2);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	fx_close(&x);
+}
+
+/* Specific mode (TA2 01): no PPS, TA1 applies at once; the other
+ * protocol is refused without a byte sent. */
+static void test_tpdu_specific_mode(void **state)
+{
+	static const struct fake_step script[] = {
+		T1_START_STEPS("13"),
+	};
+	struct fx x;
+
+	(void)state;
+	fx_open(&x, RD_TPDU_FAST);
+	tpdu_power_on(&x, ATR_SPEC_HEX);
+	FAKE_SCRIPT(x.f, script);
+	x.f->ops = 0;
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 0, D5S), CCID_E_INVAL);
 	assert_int_equal(x.f->ops, 0);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	fx_close(&x);
+}
+
+/* After a timeout and the abort sequence (CCID 1.1 §5.3.1) the slot
+ * works again: the next APDU goes out with the next bSeq. */
+static void test_tpdu_abort_then_works(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("61 05000000 00 02 00 00 00 11 00 00 0A 00"),
+		FAKE_IN("82 05000000 00 02 00 00 00 11 00 00 0A 00"),
+		FAKE_OUT("6F 05000000 00 03 00 00 00 80 16 00 00 00"),
+		FAKE_FAULT(CCID_E_TIMEOUT),
+		FAKE_CONTROL(0x21, 0x01, 0x0300),
+		FAKE_OUT("72 00000000 00 03 00 00 00"),
+		FAKE_IN("80 00000000 00 03 40 FF 00"),
+		FAKE_IN("81 00000000 00 03 00 00 00"),
+		FAKE_OUT("6F 05000000 00 04 00 00 00 80 16 00 00 00"),
+		FAKE_IN("80 02000000 00 04 00 00 00 90 00"),
+	};
+	static const uint8_t nop[] = { 0x80, 0x16, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[8];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_TPDU);
+	tpdu_power_on(&x, ATR_T0_HEX);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 0, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, nop, sizeof(nop), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_TIMEOUT);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, nop, sizeof(nop), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_int_equal(len, 2);
+	assert_int_equal(resp[0], 0x90);
 	fx_close(&x);
 }
 
@@ -1735,7 +2052,15 @@ int main(void)
 		cmocka_unit_test(test_transmit_short_refusals),
 		cmocka_unit_test(test_transmit_short_malformed_sent),
 		cmocka_unit_test(test_transmit_short_errors),
-		cmocka_unit_test(test_transmit_tpdu),
+		cmocka_unit_test(test_new_character_refused),
+		cmocka_unit_test(test_tpdu_t0),
+		cmocka_unit_test(test_tpdu_default_protocol),
+		cmocka_unit_test(test_tpdu_t1),
+		cmocka_unit_test(test_tpdu_t1_deactivates),
+		cmocka_unit_test(test_tpdu_pps_accepted),
+		cmocka_unit_test(test_tpdu_pps_refused),
+		cmocka_unit_test(test_tpdu_specific_mode),
+		cmocka_unit_test(test_tpdu_abort_then_works),
 		cmocka_unit_test(test_transmit_ext_single),
 		cmocka_unit_test(test_transmit_ext_chained),
 		cmocka_unit_test(test_transmit_ext_overflow_drains),

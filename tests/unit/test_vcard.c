@@ -295,10 +295,31 @@ static void test_small_buffer(void **state)
 	assert_int_equal(vr_card_process(c, echo, 3, small, 5, NULL), -EINVAL);
 }
 
+/* --ifsc / --t1-crc: TA3 and TC3 change, the TCK follows (XOR of T0..TCK
+ * is 0, ISO 7816-3 §8.2.5). */
+static void test_atr_t1_variants(void **state)
+{
+	const struct vr_card *c = vr_card_find("test");
+	uint8_t atr[VR_CARD_ATR_MAX];
+
+	(void)state;
+	assert_int_equal(vr_card_t1_atr(254, false, atr), c->atr_len);
+	assert_memory_equal(atr, c->atr, c->atr_len);
+	assert_int_equal(vr_card_t1_atr(32, false, atr), 15);
+	assert_memory_equal(atr, ((const uint8_t[]){ 0x3B, 0x88, 0x81, 0x31,
+			    0x20, 0x45, 'c', 'c', 'i', 'd', 'k', 'i', 't', '1',
+			    0x17 }), 15);
+	assert_int_equal(vr_card_t1_atr(16, true, atr), 16);
+	assert_memory_equal(atr, ((const uint8_t[]){ 0x3B, 0x88, 0x81, 0x71,
+			    0x10, 0x45, 0x01, 'c', 'c', 'i', 'd', 'k', 'i', 't',
+			    '1', 0x66 }), 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_atr_t1),
+		cmocka_unit_test(test_atr_t1_variants),
 		cmocka_unit_test(test_atr_t0),
 		cmocka_unit_test(test_echo_short),
 		cmocka_unit_test(test_echo_extended),

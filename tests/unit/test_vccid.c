@@ -325,16 +325,271 @@ static void test_xfr_short(void **state)
 	vr_ccid_free(&c);
 }
 
+static struct vr_ccid *make_cfg(struct vr_ccid_config *cfg, const char *card)
+{
+	struct vr_ccid *c;
+
+	cfg->nslots = 1;
+	cfg->auto_voltage = true;
+	cfg->card_class = 1;
+	if (cfg->dwMaxCCIDMessageLength == 0)
+		cfg->dwMaxCCIDMessageLength = 271;
+	cfg->start_card = vr_card_find(card);
+	c = vr_ccid_new(cfg, NULL);
+	assert_non_null(c);
+	return c;
+}
+
+/* TPDU level, T=1 card: one block per XfrBlock (ISO 7816-3 §11). */
 static void test_xfr_tpdu(void **state)
 {
 	struct vr_ccid *c = make(1, VR_LEVEL_TPDU, 64, 0, "test");
 
 	(void)state;
 	power_on(c, 1);
+	/* S(IFS request 254) → S(IFS response 254) */
 	send_msg(c, 0x6F, 0, 2, 0, 0, 0, (const uint8_t[]){ 0x00, 0xC1, 0x01,
 		 0xFE, 0x3E }, 5);
+	EXPECT(c, 0x80, 5, 0, 0, 0, 0, 2, 0x00, 0, 0, 0x00, 0xE1, 0x01, 0xFE,
+	       0x1E);
+	/* I(0) NOP → I(0) 90 00 */
+	send_msg(c, 0x6F, 0, 3, 0, 0, 0, (const uint8_t[]){ 0x00, 0x00, 0x04,
+		 0x80, 0x16, 0x00, 0x00, 0x92 }, 8);
+	EXPECT(c, 0x80, 6, 0, 0, 0, 0, 3, 0x00, 0, 0, 0x00, 0x00, 0x02, 0x90,
+	       0x00, 0x92);
+	/* bad EDC → R(N(R) = 1) with the EDC error bit */
+	send_msg(c, 0x6F, 0, 4, 0, 0, 0, (const uint8_t[]){ 0x00, 0x40, 0x04,
+		 0x80, 0x16, 0x00, 0x00, 0xD3 }, 8);
+	EXPECT(c, 0x80, 4, 0, 0, 0, 0, 4, 0x00, 0, 0, 0x00, 0x91, 0x00, 0x91);
+	/* an 80-byte answer block does not fit dwMaxCCIDMessageLength 64 */
+	send_msg(c, 0x6F, 0, 5, 0, 0, 0, (const uint8_t[]){ 0x00, 0x40, 0x04,
+		 0x80, 0x12, 0x00, 0x50, 0x86 }, 8);
+	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 5, 0x40, 0xFC, 0);
+	/* a new power-on starts the sequence numbers again */
+	power_on(c, 6);
+	send_msg(c, 0x6F, 0, 7, 0, 0, 0, (const uint8_t[]){ 0x00, 0x00, 0x04,
+		 0x80, 0x16, 0x00, 0x00, 0x92 }, 8);
+	EXPECT(c, 0x80, 6, 0, 0, 0, 0, 7, 0x00, 0, 0, 0x00, 0x00, 0x02, 0x90,
+	       0x00, 0x92);
+	vr_ccid_free(&c);
+}
+
+/* --ifsc 16 --t1-crc: ATR TA3 = 10, TC3 = 01, TCK 66; the parameters
+ * follow; SetParameters switches the card to LRC and IFSC 32. */
+static void test_tpdu_t1_config(void **state)
+{
+	struct vr_ccid_config cfg = { .level = VR_LEVEL_TPDU, .ifsc = 16,
+				      .t1_crc = true };
+	struct vr_ccid *c = make_cfg(&cfg, "test");
+	uint8_t blk[3 + 20 + 1] = { 0x00, 0x00, 20, 0x80, 0x10, 0x00, 0x00, 15 };
+	uint8_t x = 0;
+
+	(void)state;
+	send_msg(c, 0x62, 0, 1, 0, 0, 0, NULL, 0);
+	EXPECT(c, 0x80, 16, 0, 0, 0, 0, 1, 0x00, 0, 0, 0x3B, 0x88, 0x81, 0x71,
+	       0x10, 0x45, 0x01, 0x63, 0x63, 0x69, 0x64, 0x6B, 0x69, 0x74,
+	       0x31, 0x66);
+	send_msg(c, 0x6C, 0, 2, 0, 0, 0, NULL, 0);
+	EXPECT(c, 0x82, 7, 0, 0, 0, 0, 2, 0x00, 0, 0x01,
+	       0x11, 0x11, 0x00, 0x45, 0x00, 0x10, 0x00);
+	/* CRC: I(0) NOP */
+	send_msg(c, 0x6F, 0, 3, 0, 0, 0, (const uint8_t[]){ 0x00, 0x00, 0x04,
+		 0x80, 0x16, 0x00, 0x00, 0xDF, 0x42 }, 9);
+	EXPECT(c, 0x80, 7, 0, 0, 0, 0, 3, 0x00, 0, 0, 0x00, 0x00, 0x02, 0x90,
+	       0x00, 0x63, 0x92);
+	/* bIFSC 0 does not exist: bError 15, its offset */
+	send_msg(c, 0x61, 0, 4, 1, 0, 0, (const uint8_t[]){ 0x11, 0x10, 0x00,
+		 0x45, 0x00, 0x00, 0x00 }, 7);
+	EXPECT(c, 0x82, 0, 0, 0, 0, 0, 4, 0x40, 0x0F, 0);
+	send_msg(c, 0x61, 0, 5, 1, 0, 0, (const uint8_t[]){ 0x11, 0x10, 0x00,
+		 0x45, 0x00, 0x20, 0x00 }, 7);
+	EXPECT(c, 0x82, 7, 0, 0, 0, 0, 5, 0x00, 0, 0x01,
+	       0x11, 0x10, 0x00, 0x45, 0x00, 0x20, 0x00);
+	/* now LRC, and 20 bytes of INF fit IFSC 32: I(1) ECHO of 15 bytes */
+	blk[1] = 0x40;
+	for (int i = 0; i < 15; i++)
+		blk[8 + i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(blk) - 1; i++)
+		x ^= blk[i];
+	blk[sizeof(blk) - 1] = x;
+	send_msg(c, 0x6F, 0, 6, 0, 0, 0, blk, sizeof(blk));
+	EXPECT(c, 0x80, 21, 0, 0, 0, 0, 6, 0x00, 0, 0, 0x00, 0x40, 17,
+	       0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0x90, 0x00,
+	       0x00 ^ 0x40 ^ 17 ^ 0x90 ^ 0 ^ 1 ^ 2 ^ 3 ^ 4 ^ 5 ^ 6 ^ 7 ^ 8 ^ 9 ^
+	       10 ^ 11 ^ 12 ^ 13 ^ 14);
+	vr_ccid_free(&c);
+}
+
+/* TPDU level, T=0 card: 61 xx and GET RESPONSE; bad-procedure fault. */
+static void test_tpdu_t0(void **state)
+{
+	struct vr_ccid_config cfg = { .level = VR_LEVEL_TPDU };
+	struct vr_ccid *c;
+
+	(void)state;
+	assert_int_equal(vr_fault_parse(&cfg.faults, "bad-procedure"), 0);
+	c = make_cfg(&cfg, "test-t0");
+	send_msg(c, 0x62, 0, 1, 0, 0, 0, NULL, 0);
+	EXPECT(c, 0x80, 10, 0, 0, 0, 0, 1, 0x00, 0, 0, 0x3B, 0x08, 0x63, 0x63,
+	       0x69, 0x64, 0x6B, 0x69, 0x74, 0x30);
+	send_msg(c, 0x6F, 0, 2, 0, 0, 0, (const uint8_t[]){ 0x80, 0x16, 0x00,
+		 0x00, 0x00 }, 5);
+	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 2, 0x40, 0xF4, 0);
+	send_msg(c, 0x6F, 0, 3, 0, 0, 0, (const uint8_t[]){ 0x80, 0x10, 0x00,
+		 0x00, 0x02, 0xCA, 0xFE }, 7);
+	EXPECT(c, 0x80, 2, 0, 0, 0, 0, 3, 0x00, 0, 0, 0x61, 0x02);
+	send_msg(c, 0x6F, 0, 4, 0, 0, 0, (const uint8_t[]){ 0x80, 0xC0, 0x00,
+		 0x00, 0x02 }, 5);
+	EXPECT(c, 0x80, 4, 0, 0, 0, 0, 4, 0x00, 0, 0, 0xCA, 0xFE, 0x90, 0x00);
+	send_msg(c, 0x6F, 0, 5, 0, 0, 0, (const uint8_t[]){ 0x80, 0x12, 0x00,
+		 0x02, 0x04 }, 5);
+	EXPECT(c, 0x80, 2, 0, 0, 0, 0, 5, 0x00, 0, 0, 0x6C, 0x02);
+	/* a TPDU shorter than its P3 says */
+	send_msg(c, 0x6F, 0, 6, 0, 0, 0, (const uint8_t[]){ 0x80, 0x14, 0x00,
+		 0x00, 0x04, 0x01 }, 6);
+	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 6, 0x40, 0x01, 0);
+	vr_ccid_free(&c);
+}
+
+/* PPS by the host (dwFeatures without 0x80): the first XfrBlock only. */
+static void test_tpdu_pps(void **state)
+{
+	struct vr_ccid_config cfg = { .level = VR_LEVEL_TPDU,
+				      .no_auto_pps = true };
+	struct vr_ccid *c;
+	uint8_t d[54];
+
+	(void)state;
+	assert_int_equal(vr_fault_parse(&cfg.faults, "pps-refused"), 0);
+	c = make_cfg(&cfg, "test");
+	vr_ccid_class_descriptor(c, d);
+	assert_memory_equal(d + 40, ((const uint8_t[]){ 0x3A, 0, 0x01, 0 }), 4);
+	/* refused once: PPS0 without PPS1 */
+	power_on(c, 1);
+	send_msg(c, 0x6F, 0, 2, 0, 0, 0, (const uint8_t[]){ 0xFF, 0x11, 0x13,
+		 0xFD }, 4);
+	EXPECT(c, 0x80, 3, 0, 0, 0, 0, 2, 0x00, 0, 0, 0xFF, 0x01, 0xFE);
+	/* accepted after the next power-on: the echo, and Fi/Di 13 */
+	power_on(c, 3);
+	send_msg(c, 0x6F, 0, 4, 0, 0, 0, (const uint8_t[]){ 0xFF, 0x11, 0x13,
+		 0xFD }, 4);
+	EXPECT(c, 0x80, 4, 0, 0, 0, 0, 4, 0x00, 0, 0, 0xFF, 0x11, 0x13, 0xFD);
+	send_msg(c, 0x6C, 0, 5, 0, 0, 0, NULL, 0);
+	EXPECT(c, 0x82, 7, 0, 0, 0, 0, 5, 0x00, 0, 0x01,
+	       0x13, 0x10, 0x00, 0x45, 0x00, 0xFE, 0x00);
+	/* not the first block any more: a T=1 block with a wrong LEN */
+	send_msg(c, 0x6F, 0, 6, 0, 0, 0, (const uint8_t[]){ 0xFF, 0x11, 0x13,
+		 0xFD }, 4);
+	EXPECT(c, 0x80, 4, 0, 0, 0, 0, 6, 0x00, 0, 0, 0x00, 0x82, 0x00, 0x82);
+	/* a PPS for T=0 to a T=1 card: no answer, ICC_MUTE */
+	power_on(c, 7);
+	send_msg(c, 0x6F, 0, 8, 0, 0, 0, (const uint8_t[]){ 0xFF, 0x10, 0x11,
+		 0xEE }, 4);
+	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 8, 0x40, 0xFE, 0);
+	vr_ccid_free(&c);
+}
+
+/* Faults of the reader model, each counted down. */
+static void test_faults(void **state)
+{
+	struct vr_ccid_config cfg = { .level = VR_LEVEL_SHORT };
+	const uint8_t nop[4] = { 0x80, 0x16, 0x00, 0x00 };
+	struct vr_ccid *c;
+
+	(void)state;
+	assert_int_equal(vr_fault_parse(&cfg.faults, "mute:1"), 0);
+	c = make_cfg(&cfg, "test");
+	send_msg(c, 0x62, 0, 1, 0, 0, 0, NULL, 0);		/* mute */
+	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 1, 0x41, 0xFE, 0);
+	power_on(c, 2);
+	assert_int_equal(vr_ccid_add_fault(c, "mute:1"), 0);
+	assert_int_equal(vr_ccid_add_fault(c, "lose-block"), 0);
+	assert_int_equal(vr_ccid_add_fault(c, "lose"), -EINVAL);
+	send_msg(c, 0x6F, 0, 3, 0, 0, 0, nop, 4);		/* mute */
+	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 3, 0x40, 0xFE, 0);
+	send_msg(c, 0x6F, 0, 4, 0, 0, 0, nop, 4);		/* lost */
+	expect_none(c);
+	/* the abort answers the lost XfrBlock, then itself */
+	assert_int_equal(vr_ccid_control(c, 0x01, 0x0500, NULL, 0,
+					 &(size_t){ 0 }), 0);
+	send_msg(c, 0x72, 0, 5, 0, 0, 0, NULL, 0);
+	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 4, 0x40, 0xFF, 0);
+	EXPECT(c, 0x81, 0, 0, 0, 0, 0, 5, 0x00, 0, 0);
+	send_msg(c, 0x6F, 0, 6, 0, 0, 0, nop, 4);
+	EXPECT(c, 0x80, 2, 0, 0, 0, 0, 6, 0x00, 0, 0, 0x90, 0x00);
+	vr_ccid_free(&c);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.level = VR_LEVEL_SHORT;
+	assert_int_equal(vr_fault_parse(&cfg.faults, "wrong-bseq"), 0);
+	assert_int_equal(vr_fault_parse(&cfg.faults, "short:2"), 0);
+	assert_int_equal(vr_fault_parse(&cfg.faults, "disconnect-after:1"), 0);
+	assert_int_equal(vr_fault_parse(&cfg.faults, "split"), 0);
+	assert_int_equal(vr_fault_parse(&cfg.faults, "stall"), 0);
+	c = make_cfg(&cfg, "test");
+	/* a stale answer (bSeq - 1) before the right one — the right one
+	 * is cut short: half a header */
+	send_msg(c, 0x65, 0, 1, 0, 0, 0, NULL, 0);
+	EXPECT(c, 0x81, 0, 0, 0, 0, 0, 0, 0x01, 0, 0);
+	EXPECT(c, 0x81, 0, 0, 0, 0);
+	/* short: 2 data bytes, 1 of them sent */
+	send_msg(c, 0x62, 0, 2, 0, 0, 0, NULL, 0);
+	EXPECT(c, 0x80, 15, 0, 0, 0, 0, 2, 0x00, 0, 0, 0x3B, 0x88, 0x81,
+	       0x31, 0xFE, 0x45, 0x63);
+	send_msg(c, 0x6F, 0, 3, 0, 0, 0, nop, 4);		/* answered */
+	EXPECT(c, 0x80, 2, 0, 0, 0, 0, 3, 0x00, 0, 0, 0x90, 0x00);
+	assert_false(vr_ccid_take_disconnect(c));
+	send_msg(c, 0x6F, 0, 4, 0, 0, 0, nop, 4);		/* hang-up */
+	expect_none(c);
+	assert_true(vr_ccid_take_disconnect(c));
+	assert_false(vr_ccid_take_disconnect(c));
+	send_msg(c, 0x6F, 0, 5, 0, 0, 0, nop, 4);		/* once only */
+	EXPECT(c, 0x80, 2, 0, 0, 0, 0, 5, 0x00, 0, 0, 0x90, 0x00);
+	/* the USB layer's faults: once each */
+	assert_true(vr_ccid_fault_take(c, VR_FAULT_SPLIT));
+	assert_false(vr_ccid_fault_take(c, VR_FAULT_SPLIT));
+	assert_true(vr_ccid_fault_take(c, VR_FAULT_STALL));
+	assert_false(vr_ccid_fault_take(c, VR_FAULT_STALL));
+	vr_ccid_free(&c);
+}
+
+/* Character level: announced (level bits 0), XfrBlock not supported;
+ * the dwFeatures switches. */
+static void test_character_and_features(void **state)
+{
+	struct vr_ccid_config cfg = { .level = VR_LEVEL_CHARACTER,
+				      .dwMaxCCIDMessageLength = 64 };
+	struct vr_ccid *c = make_cfg(&cfg, "test");
+	uint8_t d[54];
+
+	(void)state;
+	vr_ccid_class_descriptor(c, d);
+	assert_memory_equal(d + 40, ((const uint8_t[]){ 0xBA, 0, 0, 0 }), 4);
+	power_on(c, 1);
+	send_msg(c, 0x6F, 0, 2, 0, 0, 0, (const uint8_t[]){ 0x00 }, 1);
 	EXPECT(c, 0x80, 0, 0, 0, 0, 0, 2, 0x40, 0x00, 0);
 	vr_ccid_free(&c);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.level = VR_LEVEL_TPDU;
+	cfg.no_auto_pps = cfg.no_auto_param = true;
+	cfg.auto_negotiate = cfg.auto_ifsd = true;
+	c = make_cfg(&cfg, "test");
+	vr_ccid_class_descriptor(c, d);
+	assert_memory_equal(d + 40, ((const uint8_t[]){ 0x78, 0x04, 0x01, 0 }), 4);
+	/* 0x40: the reader negotiated, a PPS from the host is not one */
+	power_on(c, 1);
+	send_msg(c, 0x6F, 0, 2, 0, 0, 0, (const uint8_t[]){ 0xFF, 0x11, 0x13,
+		 0xFD }, 4);
+	EXPECT(c, 0x80, 4, 0, 0, 0, 0, 2, 0x00, 0, 0, 0x00, 0x82, 0x00, 0x82);
+	vr_ccid_free(&c);
+	/* ifsc above 254 is refused */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.level = VR_LEVEL_TPDU;
+	cfg.nslots = 1;
+	cfg.card_class = 1;
+	cfg.dwMaxCCIDMessageLength = 271;
+	cfg.ifsc = 255;
+	assert_null(vr_ccid_new(&cfg, NULL));
 }
 
 /* Read one DataBlock and check its header fields; returns dwLength. */
@@ -776,6 +1031,11 @@ int main(void)
 		cmocka_unit_test(test_split_out_and_partial_in),
 		cmocka_unit_test(test_xfr_short),
 		cmocka_unit_test(test_xfr_tpdu),
+		cmocka_unit_test(test_tpdu_t1_config),
+		cmocka_unit_test(test_tpdu_t0),
+		cmocka_unit_test(test_tpdu_pps),
+		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_character_and_features),
 		cmocka_unit_test(test_extended_chaining),
 		cmocka_unit_test(test_extended_response_three_parts),
 		cmocka_unit_test(test_time_extension),
