@@ -23,6 +23,34 @@ struct ccid_feature {
 	uint32_t control_code; /* SCARD_CTL_CODE value to pass to SCardControl */
 };
 
+/* Control codes: libccid's values, SCARD_CTL_CODE(0x330000 + tag) for the
+ * Part 10 features and SCARD_CTL_CODE(1) for the escape (ccid-spec.md §9),
+ * so scripts that hard-code them keep working.  SCARD_CTL_CODE(c) is
+ * 0x42000000 + c on pcsc-lite. */
+#define CCID_IOCTL_FEATURE(tag) (0x42330000u + (uint32_t)(tag))
+#define CCID_IOCTL_ESCAPE 0x42000001u
+
+/* bPINSupport bits (CCID 1.1 §5.1) */
+#define CCID_PIN_SUPPORT_VERIFY 0x01u
+#define CCID_PIN_SUPPORT_MODIFY 0x02u
+
+/* bPINOperation of PC_to_RDR_Secure (CCID 1.1 §6.1.11) */
+#define CCID_PIN_OP_VERIFY 0
+#define CCID_PIN_OP_MODIFY 1
+
+/* Fixed parts of the Part 10 structures (pcsc-abi.md §4). */
+#define CCID_PIN_VERIFY_HDR 19
+#define CCID_PIN_MODIFY_HDR 24
+
+/* The bPINSupport bits (CCID_PIN_SUPPORT_*) this reader's keypad really
+ * has: the descriptor's, unless the quirk table says the keypad is not
+ * to be used (CCID_QUIRK_NO_PINPAD). */
+uint8_t ccid_features_pin_support(const struct ccid_reader *r);
+
+/* The tag of the feature whose control code is `code`, when this reader
+ * offers it (ccid_features_list); 0 when it does not. */
+uint8_t ccid_features_tag_of(const struct ccid_reader *r, uint32_t code);
+
 /* The features this reader supports, in the order GET_FEATURE_REQUEST
  * lists them; *n = count (at most cap written). */
 int ccid_features_list(const struct ccid_reader *r, struct ccid_feature *out,

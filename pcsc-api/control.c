@@ -1,79 +1,42 @@
-/* ccidkit — SCardControl: PC/SC Part 10 feature discovery answered from
- * the reader's descriptor, and the CCID escape (ccid-spec.md §9; the
- * codes are listed in pcsc-api/SCARDCONTROL.md). */
+/* ccidkit — SCardControl: PC/SC Part 10 features as the driver computes
+ * them (ccid/features.h): discovery, TLV and PIN properties, PIN entry on
+ * the reader's keypad (PC_to_RDR_Secure), and the CCID escape
+ * (ccid-spec.md §9; the codes are listed in pcsc-api/SCARDCONTROL.md). */
 #include "config.h"
 #include "pcsc-api/api.h"
 
 #include <string.h>
 
 #include "ccid/err.h"
+#include "ccid/features.h"
 #include "ccid/slot.h"
 
-/* Part 10 feature control codes: libccid's values, so that scripts that
- * hard-code them keep working (ccid-spec.md §9). */
-#define API_IOCTL_FEATURE(tag) SCARD_CTL_CODE(0x330000 + (tag))
-#define API_IOCTL_GET_TLV_PROPERTIES API_IOCTL_FEATURE(FEATURE_GET_TLV_PROPERTIES)
-#define API_IOCTL_CCID_ESCAPE SCARD_CTL_CODE(1)
 /* Windows' value of SCARD_CTL_CODE(3400), used over RDP (libccid). */
 #define API_IOCTL_GET_FEATURE_REQUEST_WIN 0x313520u
+/* Room for every feature a reader can offer (features.c lists five). */
+#define API_FEATURES_MAX 8
 
-/* One feature TLV: tag, length 4, control code big-endian. */
-static size_t ctl_feature(uint8_t *p, uint8_t tag, uint32_t code)
-{
-	p[0] = tag;
-	p[1] = 4;
-	p[2] = (uint8_t)(code >> 24);
-	p[3] = (uint8_t)(code >> 16);
-	p[4] = (uint8_t)(code >> 8);
-	p[5] = (uint8_t)code;
-	return 6;
-}
-
-/* CM_IOCTL_GET_FEATURE_REQUEST.  PIN-pad features are not offered:
- * ccidkit has no PC_to_RDR_Secure yet (see SCARDCONTROL.md). */
+/* CM_IOCTL_GET_FEATURE_REQUEST: what ccid_features_list says this reader
+ * really supports, as 6-byte TLVs (tag, length 4, control code
+ * big-endian; ccid-spec.md §9). */
 static size_t ctl_features(const struct ccid_reader *r, uint8_t *out)
 {
-	size_t n = 0;
+	struct ccid_feature f[API_FEATURES_MAX];
+	size_t n = 0, len = 0;
 
-	(void)r;
-	n += ctl_feature(out + n, FEATURE_GET_TLV_PROPERTIES,
-			 API_IOCTL_GET_TLV_PROPERTIES);
-	n += ctl_feature(out + n, FEATURE_CCID_ESC_COMMAND,
-			 API_IOCTL_CCID_ESCAPE);
-	return n;
-}
+	if (ccid_features_list(r, f, API_FEATURES_MAX, &n) != CCID_OK)
+		return 0;
+	for (size_t i = 0; i < n; i++, len += 6) {
+		uint32_t code = f[i].control_code;
 
-/* Little-endian property TLV (PC/SC Part 10 §2.6.14). */
-static size_t ctl_prop(uint8_t *p, uint8_t tag, uint32_t v, uint8_t len)
-{
-	p[0] = tag;
-	p[1] = len;
-	for (uint8_t i = 0; i < len; i++)
-		p[2 + i] = (uint8_t)(v >> (8 * i));
-	return 2u + len;
-}
-
-/* FEATURE_GET_TLV_PROPERTIES: what libccid always gives, in its order. */
-static size_t ctl_properties(const struct ccid_reader *r, uint8_t *out)
-{
-	const struct ccid_usb_info *info = &r->tp->info;
-	/* 0: short APDUs only; 64 KiB when the reader takes extended ones
-	 * (TPDU level included: the driver frames them) */
-	uint32_t max_apdu = r->level == CCID_LEVEL_SHORT_APDU ? 0 : 0x10000;
-	size_t n = 0;
-
-	n += ctl_prop(out + n, PCSCv2_PART10_PROPERTY_wLcdLayout,
-		      r->desc.wLcdLayout, 2);
-	n += ctl_prop(out + n, PCSCv2_PART10_PROPERTY_bTimeOut2, 0, 1);
-	/* PPDU (pseudo-APDUs through Transmit/escape) is not offered */
-	n += ctl_prop(out + n, PCSCv2_PART10_PROPERTY_bPPDUSupport, 0, 1);
-	n += ctl_prop(out + n, PCSCv2_PART10_PROPERTY_wIdVendor,
-		      info->idVendor, 2);
-	n += ctl_prop(out + n, PCSCv2_PART10_PROPERTY_wIdProduct,
-		      info->idProduct, 2);
-	n += ctl_prop(out + n, PCSCv2_PART10_PROPERTY_dwMaxAPDUDataSize,
-		      max_apdu, 4);
-	return n;
+		out[len] = f[i].tag;
+		out[len + 1] = 4;
+		out[len + 2] = (uint8_t)(code >> 24);
+		out[len + 3] = (uint8_t)(code >> 16);
+		out[len + 4] = (uint8_t)(code >> 8);
+		out[len + 5] = (uint8_t)code;
+	}
+	return len;
 }
 
 /* Copy a locally built answer to the caller's buffer. */
@@ -102,23 +65,78 @@ static LONG ctl_escape(struct api_card *c, const void *in, DWORD in_len,
 	return api_err(err);
 }
 
+/* Answer of a driver-side encoder (TLV / PIN properties). */
+static LONG ctl_encoded(int (*enc)(const struct ccid_reader *, uint8_t *,
+				   size_t, size_t *),
+			const struct ccid_reader *r, void *out, DWORD cap,
+			DWORD *returned)
+{
+	uint8_t buf[128];
+	size_t len = 0;
+	int err = enc(r, buf, sizeof(buf), &len);
+
+	if (err != CCID_OK)
+		return api_err(err);
+	return ctl_answer(buf, len, out, cap, returned);
+}
+
+/* FEATURE_VERIFY_PIN_DIRECT / FEATURE_MODIFY_PIN_DIRECT: the input is the
+ * application's PIN_VERIFY/PIN_MODIFY structure, the output the card's
+ * response (data + SW; 64 01 cancelled, 64 00 timed out on the keypad).
+ * A malformed structure is SCARD_E_UNSUPPORTED_FEATURE, as pcscd answers
+ * libccid's IFD_NOT_SUPPORTED.  The structure is the caller's buffer,
+ * passed down without a copy; the driver wipes its own copies. */
+static LONG ctl_secure(struct api_card *c, int op, const void *in,
+		       DWORD in_len, void *out, DWORD cap, DWORD *returned)
+{
+	size_t got = 0;
+	int err;
+
+	if (in == NULL || in_len == 0)
+		return SCARD_E_UNSUPPORTED_FEATURE;
+	err = ccid_slot_secure(c->slot->reader, c->slot->slot, op, in, in_len,
+			       out, out != NULL ? cap : 0, &got,
+			       ccid_deadline_in(API_IO_MS));
+	if (err == CCID_E_INVAL)
+		return SCARD_E_UNSUPPORTED_FEATURE;
+	if (err == CCID_OK && returned != NULL)
+		*returned = got;
+	return api_err(err);
+}
+
+/* Only the codes GET_FEATURE_REQUEST offers for this reader are served
+ * (a PIN code on a reader without a keypad is unsupported). */
 static LONG ctl_dispatch(struct api_card *c, DWORD code, const void *in,
 			 DWORD in_len, void *out, DWORD cap, DWORD *returned)
 {
 	struct ccid_reader *r = c->slot->reader;
-	uint8_t buf[64];
+	uint8_t buf[6 * API_FEATURES_MAX];
 
 	if (ccid_reader_is_gone(r))
 		return SCARD_E_READER_UNAVAILABLE;
 	if (code == CM_IOCTL_GET_FEATURE_REQUEST ||
 	    code == API_IOCTL_GET_FEATURE_REQUEST_WIN)
 		return ctl_answer(buf, ctl_features(r, buf), out, cap, returned);
-	if (code == API_IOCTL_GET_TLV_PROPERTIES)
-		return ctl_answer(buf, ctl_properties(r, buf), out, cap,
+	if (code > UINT32_MAX)
+		return SCARD_E_UNSUPPORTED_FEATURE;
+	switch (ccid_features_tag_of(r, (uint32_t)code)) {
+	case CCID_FEATURE_VERIFY_PIN_DIRECT:
+		return ctl_secure(c, CCID_PIN_OP_VERIFY, in, in_len, out, cap,
 				  returned);
-	if (code == API_IOCTL_CCID_ESCAPE)
+	case CCID_FEATURE_MODIFY_PIN_DIRECT:
+		return ctl_secure(c, CCID_PIN_OP_MODIFY, in, in_len, out, cap,
+				  returned);
+	case CCID_FEATURE_IFD_PIN_PROPERTIES:
+		return ctl_encoded(ccid_features_pin_properties, r, out, cap,
+				   returned);
+	case CCID_FEATURE_GET_TLV_PROPERTIES:
+		return ctl_encoded(ccid_features_tlv_properties, r, out, cap,
+				   returned);
+	case CCID_FEATURE_CCID_ESC_COMMAND:
 		return ctl_escape(c, in, in_len, out, cap, returned);
-	return SCARD_E_UNSUPPORTED_FEATURE;
+	default:
+		return SCARD_E_UNSUPPORTED_FEATURE;
+	}
 }
 
 LONG SCardControl(SCARDHANDLE hCard, DWORD dwControlCode,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ccid/err.h"
+#include "ccid/pseudo_apdu.h"
 #include "ccid/slot.h"
 
 LONG SCardBeginTransaction(SCARDHANDLE hCard)
@@ -177,10 +178,11 @@ LONG SCardTransmit(SCARDHANDLE hCard, const SCARD_IO_REQUEST *pioSendPci,
 	proto = c->protocol;
 	api_unlock();
 	if (rv == SCARD_S_SUCCESS) {
-		err = ccid_slot_transmit(c->slot->reader, c->slot->slot,
-					 pbSendBuffer, cbSendLength,
-					 pbRecvBuffer, cap, &got,
-					 ccid_deadline_in(API_IO_MS));
+		/* CLA FF pseudo-APDUs are routed (pseudo_apdu.h) */
+		err = ccid_pseudo_transmit(c->slot->reader, c->slot->slot,
+					   pbSendBuffer, cbSendLength,
+					   pbRecvBuffer, cap, &got,
+					   ccid_deadline_in(API_IO_MS));
 		if (err == CCID_E_OVERFLOW) {
 			*pcbRecvLength = got; /* the length it needs */
 			rv = SCARD_E_INSUFFICIENT_BUFFER;

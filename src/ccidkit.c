@@ -18,6 +18,9 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "show a reader's USB identity and decoded CCID descriptor" },
 	{ "atr", cmd_atr, "power the card on and show its ATR, decoded" },
 	{ "apdu", cmd_apdu, "send APDUs to the card and show the responses" },
+	{ "uid", cmd_uid, "show a contactless card's UID (PC/SC Part 3 GET DATA)" },
+	{ "features", cmd_features, "show the reader's PC/SC Part 10 features, decoded" },
+	{ "escape", cmd_escape, "send a vendor escape command to the reader" },
 	{ "run", cmd_run, "run a program with ccidkit's libpcsclite.so.1 in front" },
 	{ "vreader", vreader_main, "run a virtual USB CCID reader (usbredir) for tests" },
 };

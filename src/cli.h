@@ -41,5 +41,8 @@ int cmd_info(int argc, char **argv);
 int cmd_atr(int argc, char **argv);
 int cmd_apdu(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_uid(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_escape(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "ccid/atr.h"
 #include "ccid/err.h"
+#include "ccid/pseudo_apdu.h"
 #include "ccid/slot.h"
 #include "ccid/sw.h"
 #include "src/cli.h"
@@ -120,8 +121,9 @@ static int apdu_exchange(const struct ccid_manager_entry *e,
 		hex_print(stdout, l->buf[i], l->len[i]);
 		printf("\n");
 		fflush(stdout);
-		err = ccid_slot_transmit(e->reader, e->slot, l->buf[i], l->len[i],
-					 resp, RESP_MAX, &len, cli_deadline());
+		err = ccid_pseudo_transmit(e->reader, e->slot, l->buf[i],
+					   l->len[i], resp, RESP_MAX, &len,
+					   cli_deadline());
 		if (err != CCID_OK) {
 			free(resp);
 			if (err == CCID_E_NOT_SUPPORTED)

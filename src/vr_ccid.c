@@ -60,6 +60,7 @@ struct vr_slot {
 	bool clock_stopped;
 	bool changed;			/* since the last NotifySlotChange */
 	uint8_t params[7];		/* CCID §6.1.7 abProtocolDataStructure */
+	uint8_t proto;			/* bProtocolNum of params */
 	/* extended APDU chaining, CCID 1.1 §6.1.4 */
 	uint8_t *cmd;			/* command being assembled */
 	size_t cmd_len;
@@ -67,6 +68,7 @@ struct vr_slot {
 	size_t resp_len, resp_off;
 	/* TPDU level */
 	struct vr_tpdu *tpdu;		/* the card's T=0/T=1 side */
+	struct vr_ctls *ctls;		/* contactless: firmware + card memory */
 	bool pps_allowed;		/* ISO 7816-3 §9.1: right after the ATR */
 	bool lost;			/* an XfrBlock left unanswered (lose-block) */
 	uint8_t lost_hdr[VR_CCID_HDR];
@@ -153,6 +155,7 @@ static void slot_default_params(const struct vr_ccid *c, struct vr_slot *s)
 	memset(s->params, 0, sizeof(s->params));
 	if (s->card == NULL)
 		return;
+	s->proto = s->card->protocol;
 	memcpy(s->params, s->card->params, s->card->params_len);
 	if (s->card->protocol == 1) {
 		s->params[1] = (uint8_t)(0x10 | (c->cfg.t1_crc ? 1 : 0));
@@ -163,7 +166,7 @@ static void slot_default_params(const struct vr_ccid *c, struct vr_slot *s)
 static const uint8_t *card_atr(const struct vr_ccid *c,
 			       const struct vr_card *card, size_t *len)
 {
-	if (card->protocol == 1) {
+	if (card->protocol == 1 && card->ctls == VR_CTLS_NONE) {
 		*len = c->atr_t1_len;
 		return c->atr_t1;
 	}
@@ -236,6 +239,36 @@ static int slot_status(struct vr_ccid *c, const uint8_t *cmd)
 		     s->powered && s->clock_stopped ? 1 : 0, NULL, 0);
 }
 
+/* A card fits a reader: contactless cards only in the contactless model,
+ * which takes no contact card; both special models need an APDU level
+ * (their firmware sees whole APDUs). */
+static bool card_fits(const struct vr_ccid_config *cfg, const struct vr_card *card)
+{
+	if (card == NULL)
+		return true;
+	if ((cfg->reader == VR_READER_CONTACTLESS) != (card->ctls != VR_CTLS_NONE))
+		return false;
+	return card->ctls == VR_CTLS_NONE ||
+	       cfg->uid_len == 0 || vr_ctls_uid_ok(card->ctls, cfg->uid_len);
+}
+
+static bool model_ok(const struct vr_ccid_config *cfg)
+{
+	if (cfg->reader != VR_READER_CONTACT &&
+	    cfg->level != VR_LEVEL_SHORT && cfg->level != VR_LEVEL_EXTENDED)
+		return false;
+	if (cfg->reader > VR_READER_PINPAD || cfg->uid_len > VR_CTLS_UID_MAX)
+		return false;
+	return card_fits(cfg, cfg->start_card) && card_fits(cfg, cfg->insert_card);
+}
+
+/* The card entered the field: the firmware's view of it follows. */
+static void slot_card_in(struct vr_ccid *c, struct vr_slot *s)
+{
+	if (s->ctls && s->card)
+		vr_ctls_tap(s->ctls, s->card, c->cfg.uid, c->cfg.uid_len);
+}
+
 struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
 {
 	struct vr_ccid *c;
@@ -249,7 +282,8 @@ struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
 	    (cfg->level != VR_LEVEL_TPDU && cfg->level != VR_LEVEL_SHORT &&
 	     cfg->level != VR_LEVEL_EXTENDED &&
 	     cfg->level != VR_LEVEL_CHARACTER) ||
-	    cfg->ifsc > 254 || cfg->card_class < 1 || cfg->card_class > 3)
+	    cfg->ifsc > 254 || cfg->card_class < 1 || cfg->card_class > 3 ||
+	    !model_ok(cfg))
 		goto out;
 	e = -ENOMEM;
 	c = calloc(1, sizeof(*c));
@@ -257,7 +291,10 @@ struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
 		goto out;
 	c->cfg = *cfg;
 	if (c->cfg.insert_card == NULL)
-		c->cfg.insert_card = vr_card_find("test");
+		c->cfg.insert_card = vr_card_find(
+			cfg->reader == VR_READER_CONTACTLESS ? "mifare-classic-1k" : "test");
+	if (c->cfg.wLcdLayout == 0)
+		c->cfg.wLcdLayout = 0x0210;
 	if (c->cfg.ifsc == 0)
 		c->cfg.ifsc = 254;
 	c->atr_t1_len = vr_card_t1_atr(c->cfg.ifsc, c->cfg.t1_crc, c->atr_t1);
@@ -270,13 +307,17 @@ struct vr_ccid *vr_ccid_new(const struct vr_ccid_config *cfg, int *err)
 	}
 	for (unsigned i = 0; i < cfg->nslots; i++) {
 		c->slot[i].tpdu = vr_tpdu_new();
-		if (c->slot[i].tpdu == NULL) {
+		if (cfg->reader == VR_READER_CONTACTLESS)
+			c->slot[i].ctls = vr_ctls_new();
+		if (c->slot[i].tpdu == NULL ||
+		    (cfg->reader == VR_READER_CONTACTLESS && c->slot[i].ctls == NULL)) {
 			vr_ccid_free(&c);
 			goto out;
 		}
 		c->slot[i].card = cfg->start_card;
 		c->slot[i].changed = cfg->start_card != NULL;
 		slot_default_params(c, &c->slot[i]);
+		slot_card_in(c, &c->slot[i]);
 	}
 	return c;
 out:
@@ -295,6 +336,7 @@ void vr_ccid_free(struct vr_ccid **ccid)
 	for (unsigned i = 0; i < VR_CCID_MAX_SLOTS; i++) {
 		slot_drop_chain(&c->slot[i]);
 		vr_tpdu_free(&c->slot[i].tpdu);
+		vr_ctls_free(&c->slot[i].ctls);
 	}
 	queue_clear(&c->bulk);
 	queue_clear(&c->intr);
@@ -368,8 +410,11 @@ void vr_ccid_class_descriptor(const struct vr_ccid *ccid,
 	put_le32(d + 44, ccid->cfg.dwMaxCCIDMessageLength);
 	d[48] = 0xFF;					/* bClassGetResponse: echo */
 	d[49] = 0xFF;					/* bClassEnvelope: echo */
-	put_le16(d + 50, 0);				/* wLcdLayout */
-	d[52] = 0;					/* bPINSupport */
+	if (ccid->cfg.reader == VR_READER_PINPAD) {
+		/* lines << 8 | characters per line; verify + modify */
+		put_le16(d + 50, ccid->cfg.wLcdLayout);	/* wLcdLayout */
+		d[52] = 0x03;				/* bPINSupport */
+	}
 	d[53] = 1;					/* bMaxCCIDBusySlots */
 }
 
@@ -384,6 +429,8 @@ static void slot_activate(struct vr_ccid *c, struct vr_slot *s)
 	};
 
 	vr_tpdu_activate(s->tpdu, s->card, &tc);
+	if (s->ctls)
+		vr_ctls_activate(s->ctls);
 	s->pps_allowed = true;
 	s->lost = false;
 }
@@ -440,7 +487,7 @@ static int parameters(struct vr_ccid *c, const uint8_t *cmd)
 	const struct vr_slot *s = &c->slot[cmd[5]];
 
 	return reply(c, RDR_to_PC_Parameters, cmd, icc_status(c, cmd[5]), 0,
-		     s->card->protocol, s->params, s->card->params_len);
+		     s->proto, s->params, s->proto == 1 ? 7 : 5);
 }
 
 static int cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
@@ -459,17 +506,22 @@ static int cmd_parameters(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 		    (cmd[VR_CCID_HDR + 5] == 0 || cmd[VR_CCID_HDR + 5] == 0xFF))
 			return fail(c, RDR_to_PC_Parameters, cmd,
 				    VR_CCID_HDR + 5);
-		/* bProtocolNum must be the one protocol the card offers */
-		if (cmd[7] != s->card->protocol)
+		/* bProtocolNum must be the one protocol the card offers; a
+		 * contactless card's Part 3 ATR offers T=0 and T=1, both
+		 * meaningless over the air (T=CL): the firmware takes either */
+		if (cmd[7] != s->card->protocol &&
+		    !(s->card->ctls != VR_CTLS_NONE && cmd[7] == 0))
 			return fail(c, RDR_to_PC_Parameters, cmd,
 				    VR_ERR_BAD_PROTOCOLNUM);
-		if (dlen != s->card->params_len)
+		if (dlen != (cmd[7] == 1 ? 7u : 5u))
 			return fail(c, RDR_to_PC_Parameters, cmd,
 				    VR_ERR_BAD_LENGTH);
+		s->proto = cmd[7];
+		memset(s->params, 0, sizeof(s->params));
 		memcpy(s->params, cmd + VR_CCID_HDR, dlen);
 	}
 	/* the card's T=1 side uses what the host set (IFSC, EDC) */
-	if (s->card->protocol == 1)
+	if (s->proto == 1)
 		vr_tpdu_set_t1(s->tpdu, s->params[5], s->params[1] & 1);
 	return parameters(c, cmd);
 }
@@ -528,9 +580,15 @@ static int run_apdu(struct vr_ccid *c, const uint8_t *cmd,
 	struct vr_slot *s = &c->slot[cmd[5]];
 	size_t room = c->cfg.dwMaxCCIDMessageLength - VR_CCID_HDR;
 	size_t rlen = 0;
+	int r;
 
-	if (vr_card_process(s->card, apdu, len, c->work, VR_CARD_RESP_MAX,
-			    &rlen) < 0)
+	if (s->ctls)
+		r = vr_ctls_process(s->ctls, apdu, len, c->work,
+				    VR_CARD_RESP_MAX, &rlen);
+	else
+		r = vr_card_process(s->card, apdu, len, c->work,
+				    VR_CARD_RESP_MAX, &rlen);
+	if (r < 0)
 		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_HW_ERROR);
 	/* Short APDU level: at most 256 data bytes + SW fit (§6.1.4). */
 	if (c->cfg.level == VR_LEVEL_SHORT && rlen > 258)
@@ -749,6 +807,61 @@ static int cmd_simple(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	}
 }
 
+/* CCID 1.1 §6.1.8 PC_to_RDR_Escape, answered only with --escape (vendor
+ * commands: `01` firmware version, else the data echoed after EC). */
+static int cmd_escape(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	const uint8_t *in = cmd + VR_CCID_HDR;
+	uint8_t *out;
+	int r;
+
+	if (!c->cfg.escape)
+		return fail(c, RDR_to_PC_Escape, cmd, VR_ERR_CMD_NOT_SUPPORTED);
+	if (dlen == 1 && in[0] == 0x01)
+		return reply(c, RDR_to_PC_Escape, cmd, icc_status(c, cmd[5]), 0,
+			     0, (const uint8_t *)VR_CCID_FIRMWARE,
+			     strlen(VR_CCID_FIRMWARE));
+	out = malloc(dlen + 1);
+	if (out == NULL)
+		return fail(c, RDR_to_PC_Escape, cmd, VR_ERR_HW_ERROR);
+	out[0] = VR_CCID_ESCAPE_ECHO;
+	if (dlen)
+		memcpy(out + 1, in, dlen);
+	r = reply(c, RDR_to_PC_Escape, cmd, icc_status(c, cmd[5]), 0, 0, out,
+		  dlen + 1);
+	free(out);
+	return r;
+}
+
+/* CCID 1.1 §6.1.11 PC_to_RDR_Secure on the PIN-pad model: the simulated
+ * user's PIN goes into the APDU template (vr_pinpad.h), which the card then
+ * gets like an XfrBlock. The built APDU holds the PIN: wiped after use. */
+static int cmd_secure(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
+{
+	struct vr_slot *s = &c->slot[cmd[5]];
+	uint8_t apdu[5 + 255];
+	size_t len = 0;
+	int r;
+
+	if (c->cfg.reader != VR_READER_PINPAD)	/* bPINSupport is 0 */
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_CMD_NOT_SUPPORTED);
+	if (s->card == NULL || !s->powered)
+		return fail(c, RDR_to_PC_DataBlock, cmd, VR_ERR_ICC_MUTE);
+	if (cmd[8] != 0 || cmd[9] != 0)		/* no chained Secure */
+		return fail(c, RDR_to_PC_DataBlock, cmd,
+			    VR_ERR_BAD_LEVEL_PARAMETER);
+	r = vr_pinpad_build(&c->cfg.user, cmd + VR_CCID_HDR, dlen, apdu,
+			    sizeof(apdu), &len);
+	if (r == 0) {
+		slot_drop_chain(s);
+		r = run_apdu(c, cmd, apdu, len);
+	} else {
+		r = fail(c, RDR_to_PC_DataBlock, cmd, (uint8_t)r);
+	}
+	explicit_bzero(apdu, sizeof(apdu));
+	return r;
+}
+
 /* Reply type for a failure answer to each command (CCID 1.1 §6.2). */
 static uint8_t reply_type(uint8_t type)
 {
@@ -795,9 +908,10 @@ static int handle(struct vr_ccid *c, const uint8_t *cmd, size_t dlen)
 	case PC_to_RDR_Abort:
 	case PC_to_RDR_Mechanical:
 		return cmd_simple(c, cmd, dlen);
-	case PC_to_RDR_Escape:		/* no vendor commands */
-	case PC_to_RDR_Secure:		/* bPINSupport is 0 */
-		return fail(c, reply_type(cmd[0]), cmd, VR_ERR_CMD_NOT_SUPPORTED);
+	case PC_to_RDR_Escape:
+		return cmd_escape(c, cmd, dlen);
+	case PC_to_RDR_Secure:
+		return cmd_secure(c, cmd, dlen);
 	default:
 		return fail(c, RDR_to_PC_SlotStatus, cmd, VR_ERR_CMD_NOT_SUPPORTED);
 	}
@@ -923,12 +1037,15 @@ int vr_ccid_insert(struct vr_ccid *ccid, unsigned slot, const struct vr_card *ca
 	if (slot >= ccid->cfg.nslots)
 		return -EINVAL;
 	s = &ccid->slot[slot];
+	if (card && !card_fits(&ccid->cfg, card))
+		return -EINVAL;
 	if (s->card)
 		return -EALREADY;
 	s->card = card ? card : ccid->cfg.insert_card;
 	s->powered = false;
 	s->clock_stopped = false;
 	slot_default_params(ccid, s);
+	slot_card_in(ccid, s);
 	s->changed = true;
 	notify_queue(ccid);
 	return 0;

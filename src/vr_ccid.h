@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "src/vr_card.h"
+#include "src/vr_ctls.h"
+#include "src/vr_pinpad.h"
 #include "src/vr_tpdu.h"
 
 #define VR_CCID_MAX_SLOTS 8
@@ -53,7 +55,19 @@ enum {
 	VR_ERR_CMD_ABORTED = 0xFF,
 };
 
+/* Reader models. */
+enum vr_reader {
+	VR_READER_CONTACT = 0,	/* the test cards, no PIN pad */
+	/* PC/SC Part 3 firmware (vr_ctls.h): CLA FF pseudo-APDUs, the
+	 * synthesised ATRs of the contactless cards; APDU levels only */
+	VR_READER_CONTACTLESS,
+	/* bPINSupport 03, wLcdLayout: PC_to_RDR_Secure (vr_pinpad.h); APDU
+	 * levels only */
+	VR_READER_PINPAD,
+};
+
 struct vr_ccid_config {
+	enum vr_reader reader;
 	unsigned nslots;			/* 1..8 */
 	enum vr_level level;
 	uint32_t dwMaxCCIDMessageLength;	/* 64..65554; >= 271 for APDU levels */
@@ -75,7 +89,19 @@ struct vr_ccid_config {
 	bool auto_negotiate;		/* set 0x40: reader negotiates everything */
 	bool auto_ifsd;			/* set 0x400: reader sends S(IFS) itself */
 	struct vr_faults faults;	/* initial fault plan, counted down */
+	/* contactless: the card's UID, 0 bytes = its default (vr_ctls.h) */
+	uint8_t uid[VR_CTLS_UID_MAX];
+	size_t uid_len;
+	/* PIN pad */
+	uint16_t wLcdLayout;		/* 0 = 0x0210 (2 lines of 16) */
+	struct vr_pinpad_user user;
+	/* PC_to_RDR_Escape answered (else bError 0): `01` -> the ASCII
+	 * firmware version VR_CCID_FIRMWARE; anything else -> EC + the data */
+	bool escape;
 };
+
+#define VR_CCID_FIRMWARE "ccidkit-vreader 1"
+#define VR_CCID_ESCAPE_ECHO 0xEC
 
 struct vr_ccid;
 

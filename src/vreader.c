@@ -4,6 +4,7 @@
 #include "src/vreader.h"
 #include "src/vr_card.h"
 #include "src/vr_ccid.h"
+#include "src/vr_ctls.h"
 #include "src/vr_usb.h"
 
 #include <errno.h>
@@ -41,6 +42,7 @@ struct vr_opts {
 	struct vr_ccid_config ccid;
 	struct vr_usb_config usb;
 	bool no_card;
+	bool card_set, pid_set, product_set;	/* the model's defaults yield */
 };
 
 static const char usage_text[] =
@@ -60,6 +62,14 @@ static const char usage_text[] =
 "                         (default extended). tpdu: XfrBlock carries one T=0\n"
 "                         TPDU or one T=1 block (below); character: XfrBlock\n"
 "                         fails with bError 0 (not implemented)\n"
+"  --reader contact|contactless|pinpad   the reader model (default contact):\n"
+"                         contactless: PC/SC Part 3 firmware (CLA FF\n"
+"                         pseudo-APDUs, synthesised ATRs, below), default\n"
+"                         1209:0002 \"Virtual Contactless Reader\", card\n"
+"                         mifare-classic-1k; pinpad: bPINSupport 03 (verify,\n"
+"                         modify), PC_to_RDR_Secure (below), default\n"
+"                         1209:0003 \"Virtual PIN-pad Reader\". Both need\n"
+"                         --level short or extended\n"
 "  --vid HEX --pid HEX    idVendor/idProduct (default 1209:0001)\n"
 "  --bcd HEX              bcdDevice (default 0100)\n"
 "  --manufacturer STR     iManufacturer (default \"ccidkit\")\n"
@@ -70,7 +80,26 @@ static const char usage_text[] =
 "                         at least 271 for the short and extended levels)\n"
 "  --slots N              number of slots, 1..8 (default 1)\n"
 "  --card NAME            card in every slot at start: test (T=1, default)\n"
-"                         or test-t0 (T=0 only)\n"
+"                         or test-t0 (T=0 only); with --reader contactless:\n"
+"                         mifare-classic-1k (default), mifare-classic-4k,\n"
+"                         mifare-ultralight or iso14443-4\n"
+"  --uid HEX              the contactless card's UID: 4 or 7 bytes (7 for\n"
+"                         Ultralight); default 12345678 for MIFARE Classic,\n"
+"                         04A1B2C3D4E5F6 for Ultralight and iso14443-4\n"
+"  --card-pin DIGITS      the test card's PIN, 4..12 digits (default 1234)\n"
+"  --pin DIGITS           pinpad: the PIN the simulated user types at every\n"
+"                         PIN entry (default: the user presses Cancel, the\n"
+"                         Secure command fails with bError EF PIN_CANCELLED)\n"
+"  --new-pin DIGITS       pinpad: the new PIN typed (twice) for a modify\n"
+"                         (default: the --pin digits)\n"
+"  --pin-timeout          pinpad: the user types nothing: bError F0\n"
+"                         (PIN_TIMEOUT)\n"
+"  --lcd-layout HEX       pinpad: wLcdLayout, lines << 8 | columns\n"
+"                         (default 0210)\n"
+"  --escape               answer PC_to_RDR_Escape: `01` -> the ASCII text\n"
+"                         \"ccidkit-vreader 1\"; any other data D (also\n"
+"                         none) -> EC || D. Without it Escape fails with\n"
+"                         bError 00 (command not supported)\n"
 "  --no-card              start with empty slots\n"
 "  --no-auto-voltage      clear dwFeatures 0x08 (automatic voltage selection)\n"
 "  --card-voltage 5|3|1.8 highest voltage the card accepts (default 5): a\n"
@@ -118,7 +147,9 @@ static const char usage_text[] =
 "  -h, --help             this text\n"
 "\n"
 "standard input, one command per line (SLOT defaults to 0):\n"
-"  insert [SLOT]          insert the --card card (test with --no-card)\n"
+"  insert [SLOT]          insert (tap) the --card card (test, or\n"
+"                         mifare-classic-1k for contactless, with --no-card);\n"
+"                         a re-tapped card keeps its memory\n"
 "  remove [SLOT]          remove the card (it loses power)\n"
 "  fault SPEC             arm one more fault now (as --fault)\n"
 "  quit                   exit\n"
@@ -149,6 +180,59 @@ static const char usage_text[] =
 "    CRC, a bad block answered R-block with error bits (1 EDC, 2 other).\n"
 "  PPS (--no-auto-pps): the first XfrBlock after PowerOn starting with FF;\n"
 "    accepted = echoed; a malformed PPS or another protocol: ICC_MUTE.\n"
+"\n"
+"The test card also checks a PIN (--card-pin; 3 tries, kept over resets):\n"
+"  00 20 00 81 Lc block      VERIFY: 90 00; wrong: 63 Cx (x tries left);\n"
+"                            none left: 69 83. No data: 63 Cx, no try used\n"
+"  00 24 00 81 Lc old||new   CHANGE REFERENCE DATA: two blocks of Lc/2 bytes;\n"
+"                            old checked as VERIFY; a bad new block: 6A 80\n"
+"  A block holds the PIN as: ISO 9564 format 2 (8 bytes: 2N, N BCD digits,\n"
+"  F nibbles); else one digit per byte, ASCII 30..39 or binary 00..09, then\n"
+"  FF padding to the end. P1 not 00: 6B 00; P2 not 81: 6A 88.\n"
+"\n"
+"Contactless reader (PC/SC Part 3). PowerOn returns the synthesised ATR:\n"
+"  storage cards 3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 NN 00 00 00 00 TCK,\n"
+"  NN 01 (TCK 6A) mifare-classic-1k, 02 (69) 4k, 03 (68) mifare-ultralight;\n"
+"  iso14443-4: 3B 88 80 01 + ATS historical bytes 'ccidkit4' + 46.\n"
+"Memory: Classic 1K 16 sectors x 4 blocks, 4K 32 x 4 + 8 x 16 blocks of 16\n"
+"bytes; block 0 = UID, BCC, SAK, ATQA (read-only); trailers key A FF*6,\n"
+"access bits FF 07 80 69, key B FF*6 (access bits stored, not enforced;\n"
+"key A reads as zeros). Ultralight: 16 pages of 4 bytes, pages 0-2 UID and\n"
+"lock bytes (0-1 read-only, lock/OTP bits OR-ed in). The firmware answers:\n"
+"  FF CA 00 00 Le            GET DATA: UID (Le 00 = all; shorter: 6C xx;\n"
+"                            longer: UID + 62 82)\n"
+"  FF CA 01 00 Le            ATS historical bytes (storage cards: 6A 81)\n"
+"  FF 82 00 P2 06 key        LOAD KEYS into volatile slot P2 (0..1; else\n"
+"                            69 88; key length not 6: 69 89; P1 bits\n"
+"                            reader key 69 83, secured 69 85, non-volatile\n"
+"                            69 87)\n"
+"  FF 86 00 00 05 01 00 BB KT KN  GENERAL AUTHENTICATE block BB's sector\n"
+"                            with key slot KN as key A (KT 60) or B (61)\n"
+"  FF 88 00 BB KT KN         legacy AUTHENTICATE, the same\n"
+"                            auth: 63 00 wrong key (authentication lost), 69 84\n"
+"                            empty key slot, 69 86 bad KT, 69 88 bad KN,\n"
+"                            6A 81 not a MIFARE Classic\n"
+"  FF B0 00 BB 10            READ BINARY: block BB (Classic: needs its sector\n"
+"                            authenticated, else 69 82), Ultralight: 4 pages\n"
+"                            from page BB (rolling over); Le 10 or 00, else\n"
+"                            6C 10\n"
+"  FF D6 00 BB Lc data       UPDATE BINARY: 16 bytes (Classic, authenticated;\n"
+"                            block 0: 69 86) or 4 (Ultralight; pages 0-1:\n"
+"                            69 86); other Lc: 67 00\n"
+"  Block/page out of range or P1 not 00: 6B 00; unknown INS: 6D 00;\n"
+"  malformed: 67 00; READ/UPDATE on iso14443-4: 6A 81. Other CLAs go to the\n"
+"  card: iso14443-4 runs the test card applet, storage cards answer 6E 00.\n"
+"\n"
+"PIN-pad reader: PC_to_RDR_Secure bPINOperation 00 (verify) / 01 (modify)\n"
+"with the CCID abPINDataStructure. The user's PIN goes into the APDU\n"
+"template: digits per bmFormatString bits 1-0 (0 binary: a byte 00..09\n"
+"each, 1 BCD: a nibble each, 2 ASCII), at bits 6-3 (in bytes if bit 7 else\n"
+"bits, from the MSB of the data field; modify: from bInsertionOffsetOld/New\n"
+"bytes), bit 2 right-justified in the bmPINBlockString bits 3-0 bytes; the\n"
+"digit count, if bmPINBlockString bits 7-4 (bits) is not 0, at\n"
+"bmPINLengthFormat bits 3-0 (bytes if bit 4). A PIN outside\n"
+"wPINMaxExtraDigit times out (F0). The APDU then goes to the card.\n"
+"Modify asks the current PIN only if bConfirmPIN bit 1 is set.\n"
 "Exit status: 0 clean exit, 1 runtime error, 2 usage error.\n";
 
 __attribute__((format(printf, 1, 2)))
@@ -194,7 +278,8 @@ enum {
 	OPT_CARD, OPT_NO_CARD, OPT_NO_AUTO_VOLTAGE, OPT_CARD_VOLTAGE,
 	OPT_TIME_EXTENSION, OPT_NO_INTERRUPT, OPT_IFSC, OPT_T1_CRC, OPT_ENVELOPE,
 	OPT_NO_AUTO_PPS, OPT_NO_AUTO_PARAM, OPT_AUTO_NEGOTIATE, OPT_AUTO_IFSD,
-	OPT_FAULT,
+	OPT_FAULT, OPT_READER, OPT_UID, OPT_PIN, OPT_NEW_PIN, OPT_PIN_TIMEOUT,
+	OPT_CARD_PIN, OPT_LCD_LAYOUT, OPT_ESCAPE,
 };
 
 static const struct option long_opts[] = {
@@ -223,6 +308,14 @@ static const struct option long_opts[] = {
 	{ "auto-negotiate", no_argument, NULL, OPT_AUTO_NEGOTIATE },
 	{ "auto-ifsd", no_argument, NULL, OPT_AUTO_IFSD },
 	{ "fault", required_argument, NULL, OPT_FAULT },
+	{ "reader", required_argument, NULL, OPT_READER },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "new-pin", required_argument, NULL, OPT_NEW_PIN },
+	{ "pin-timeout", no_argument, NULL, OPT_PIN_TIMEOUT },
+	{ "card-pin", required_argument, NULL, OPT_CARD_PIN },
+	{ "lcd-layout", required_argument, NULL, OPT_LCD_LAYOUT },
+	{ "escape", no_argument, NULL, OPT_ESCAPE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -243,6 +336,64 @@ static void opts_default(struct vr_opts *o)
 	o->usb.manufacturer = "ccidkit";
 	o->usb.product = "Virtual Reader";
 	o->usb.interrupt_ep = true;
+}
+
+static bool all_digits(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n >= min && n <= max && strspn(s, "0123456789") == n;
+}
+
+/* --uid HEX: 4 or 7 bytes. */
+static bool parse_uid(const char *arg, struct vr_ccid_config *cfg)
+{
+	size_t n = strlen(arg);
+
+	if ((n != 8 && n != 14) || strspn(arg, "0123456789abcdefABCDEF") != n)
+		return false;
+	for (size_t i = 0; i < n / 2; i++) {
+		char h[3] = { arg[2 * i], arg[2 * i + 1], '\0' };
+
+		cfg->uid[i] = (uint8_t)strtoul(h, NULL, 16);
+	}
+	cfg->uid_len = n / 2;
+	return true;
+}
+
+/* The reader models' options (issue 6). */
+static int opt_model(struct vr_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_READER:
+		if (strcmp(arg, "contact") == 0)
+			o->ccid.reader = VR_READER_CONTACT;
+		else if (strcmp(arg, "contactless") == 0)
+			o->ccid.reader = VR_READER_CONTACTLESS;
+		else if (strcmp(arg, "pinpad") == 0)
+			o->ccid.reader = VR_READER_PINPAD;
+		else
+			return usage_error("--reader: '%s' is not contact, contactless or pinpad", arg);
+		return 0;
+	case OPT_UID:
+		return parse_uid(arg, &o->ccid) ? 0 :
+		       usage_error("--uid: '%s' is not 4 or 7 bytes of hex", arg);
+	case OPT_PIN:
+	case OPT_NEW_PIN:
+		if (!all_digits(arg, 1, 16))
+			return usage_error("--%spin: '%s' is not 1..16 digits",
+					   c == OPT_PIN ? "" : "new-", arg);
+		*(c == OPT_PIN ? &o->ccid.user.pin : &o->ccid.user.new_pin) = arg;
+		return 0;
+	case OPT_CARD_PIN:
+		return vr_card_set_pin(arg) == 0 ? 0 :
+		       usage_error("--card-pin: '%s' is not 4..12 digits", arg);
+	case OPT_LCD_LAYOUT:
+		return parse_hex16(arg, &o->ccid.wLcdLayout) && o->ccid.wLcdLayout ? 0 :
+		       usage_error("--lcd-layout: '%s' is not a non-zero 16-bit hex number", arg);
+	default:
+		return usage_error("internal: unhandled option %d", c);
+	}
 }
 
 /* Options that take a value; returns 0 or the exit code 2. */
@@ -301,7 +452,7 @@ static int opt_value(struct vr_opts *o, int c, const char *arg)
 		return vr_fault_parse(&o->ccid.faults, arg) == 0 ? 0 :
 		       usage_error("--fault: unknown or malformed '%s' (see --help)", arg);
 	default:
-		return usage_error("internal: unhandled option %d", c);
+		return opt_model(o, c, arg);
 	}
 }
 
@@ -326,7 +477,7 @@ static int opt_string(struct vr_opts *o, int c, const char *arg)
 	case OPT_CARD:
 		o->ccid.start_card = vr_card_find(arg);
 		return o->ccid.start_card ? 0 :
-		       usage_error("--card: unknown card '%s' (test, test-t0)", arg);
+		       usage_error("--card: unknown card '%s' (test, test-t0, mifare-classic-1k, mifare-classic-4k, mifare-ultralight, iso14443-4)", arg);
 	case OPT_CARD_VOLTAGE:
 		/* ISO 7816-3 classes A (5 V), B (3 V), C (1.8 V) */
 		if (strcmp(arg, "5") == 0 || strcmp(arg, "5.0") == 0)
@@ -341,6 +492,40 @@ static int opt_string(struct vr_opts *o, int c, const char *arg)
 	default:
 		return opt_value(o, c, arg);
 	}
+}
+
+/* The reader model's defaults and consistency: -1 to go on, or 2. */
+static int apply_model(struct vr_opts *o)
+{
+	static const char *const product[] = {
+		"Virtual Reader", "Virtual Contactless Reader",
+		"Virtual PIN-pad Reader",
+	};
+	const struct vr_card *card = o->ccid.start_card;
+	bool ctls = o->ccid.reader == VR_READER_CONTACTLESS;
+
+	if (!o->pid_set)
+		o->usb.idProduct = (uint16_t)(0x0001 + o->ccid.reader);
+	if (!o->product_set)
+		o->usb.product = product[o->ccid.reader];
+	if (ctls && !o->card_set)
+		card = o->ccid.start_card = vr_card_find("mifare-classic-1k");
+	if (o->ccid.reader != VR_READER_CONTACT &&
+	    o->ccid.level != VR_LEVEL_SHORT && o->ccid.level != VR_LEVEL_EXTENDED)
+		return usage_error("--reader %s needs --level short or extended",
+				   ctls ? "contactless" : "pinpad");
+	if (ctls != (card->ctls != VR_CTLS_NONE))
+		return usage_error("--card %s: %s", card->name, ctls ?
+				   "not a contactless card" :
+				   "a contactless card needs --reader contactless");
+	if (o->ccid.reader != VR_READER_PINPAD &&
+	    (o->ccid.user.pin || o->ccid.user.new_pin || o->ccid.user.timeout ||
+	     o->ccid.wLcdLayout))
+		return usage_error("%s", "--pin, --new-pin, --pin-timeout and --lcd-layout need --reader pinpad");
+	if (o->ccid.uid_len && !(ctls && vr_ctls_uid_ok(card->ctls, o->ccid.uid_len)))
+		return usage_error("--uid: %zu bytes do not fit %s", o->ccid.uid_len,
+				   ctls ? card->name : "a contact reader");
+	return -1;
 }
 
 /* Returns -1 to go on, else the exit code (0 after --help). */
@@ -385,10 +570,19 @@ static int parse_opts(struct vr_opts *o, int argc, char **argv)
 		case OPT_AUTO_IFSD:
 			o->ccid.auto_ifsd = true;
 			break;
+		case OPT_PIN_TIMEOUT:
+			o->ccid.user.timeout = true;
+			break;
+		case OPT_ESCAPE:
+			o->ccid.escape = true;
+			break;
 		case '?':
 			fputs("(try `ccidkit vreader --help`)\n", stderr);
 			return 2;
 		default:
+			o->card_set |= c == OPT_CARD;
+			o->pid_set |= c == OPT_PID;
+			o->product_set |= c == OPT_PRODUCT;
 			r = opt_string(o, c, optarg);
 			if (r)
 				return r;
@@ -402,7 +596,12 @@ static int parse_opts(struct vr_opts *o, int argc, char **argv)
 	    o->ccid.dwMaxCCIDMessageLength < 271)
 		return usage_error("--max-msg: the short and extended APDU levels need at least 271 (%s)",
 				   "a 261-byte short APDU + the 10-byte header");
-	o->ccid.insert_card = o->no_card ? vr_card_find("test") : o->ccid.start_card;
+	c = apply_model(o);
+	if (c >= 0)
+		return c;
+	o->ccid.insert_card = o->no_card ? vr_card_find(o->ccid.reader ==
+		VR_READER_CONTACTLESS ? "mifare-classic-1k" : "test") :
+		o->ccid.start_card;
 	if (o->no_card)
 		o->ccid.start_card = NULL;
 	return -1;

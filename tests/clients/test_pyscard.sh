@@ -15,15 +15,17 @@ done
 [ -n "$PY" ] || skip "no python3 with pyscard (Debian package python3-pyscard; 'sh tests/deps.sh' installs it)"
 
 vr_start card
-# The contact test card answers GET DATA (FF CA, a PC/SC Part 3 pseudo-APDU
-# that contactless readers answer with the UID) with 6E 00: class not
-# supported.  pcscd + libccid pass it to a contact card the same way.
-check_gd=$(expect "readers: ['ccidkit Virtual Reader 00 00']" "GET DATA: data [], SW 6E 00")
+# GET DATA (FF CA 00 00, a PC/SC Part 3 pseudo-APDU that contactless
+# readers answer with the UID) on a contact reader: the driver answers
+# 6A 81 (function not supported: a contact card has no UID) and sends
+# nothing to the card (ccid/pseudo_apdu.c).  pcscd + libccid would pass it
+# to the card, which says 6E 00.
+check_gd=$(expect "readers: ['ccidkit Virtual Reader 00 00']" "GET DATA: data [], SW 6A 81")
 client_check "tutorial 1: readers()[0], connect, GET DATA" 0 "$check_gd" "" \
 	-- "$CK" run -- "$PY" "$here/pyscard_readers.py"
 
 printf '%s\n' "reader: ccidkit Virtual Reader 00 00" "ATR: 3B 88 81 31 FE 45 63 63 69 64 6B 69 74 31 C9" \
-	"GET DATA: data [], SW 6E 00" >"$TMP/want_cr"
+	"GET DATA: data [], SW 6A 81" >"$TMP/want_cr"
 client_check "tutorial 2: CardRequest(AnyCardType).waitforcard, ATR, GET DATA" 0 "$TMP/want_cr" "" \
 	-- "$CK" run -- "$PY" "$here/pyscard_cardrequest.py"
 

@@ -21,7 +21,7 @@ client_check "smartcardio: terminals, connect, ECHO" 0 "$(expect \
 	"protocol: T=1" \
 	"ATR: 3B 88 81 31 FE 45 63 63 69 64 6B 69 74 31 C9" \
 	"ECHO: data 01 02 03, SW 9000" \
-	"GET DATA: data , SW 6E00" \
+	"GET DATA: data , SW 6A81" \
 	"disconnected")" "" \
 	-- "$CK" run -- java "$here/SmartcardioTest.java"
 vr_cmd remove

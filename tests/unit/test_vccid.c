@@ -1020,6 +1020,386 @@ static void test_usb_descriptors(void **state)
 	vr_ccid_free(&c);
 }
 
+/* ---- issue 6: reader models ---- */
+
+static struct vr_ccid *make_model(enum vr_reader reader, const char *card,
+				  const struct vr_pinpad_user *user)
+{
+	struct vr_ccid_config cfg = { .reader = reader, .level = VR_LEVEL_SHORT };
+
+	if (user)
+		cfg.user = *user;
+	return make_cfg(&cfg, card);
+}
+
+/* The answer to one message: a DataBlock (or Escape) with data + status. */
+static void expect_reply(struct vr_ccid *c, uint8_t type, uint8_t seq,
+			 uint8_t status, uint8_t error, const uint8_t *data,
+			 size_t len)
+{
+	uint8_t want[64] = { type, (uint8_t)len, 0, 0, 0, 0, seq, status, error, 0 };
+
+	assert_true(len <= sizeof(want) - 10);
+	if (len)
+		memcpy(want + 10, data, len);
+	expect(c, want, 10 + len);
+}
+
+#define REPLY(c, type, seq, st, err, ...) do { \
+	static const uint8_t d_[] = { 0, __VA_ARGS__ }; \
+	expect_reply(c, type, seq, st, err, d_ + 1, sizeof(d_) - 1); } while (0)
+
+static void xfr(struct vr_ccid *c, uint8_t seq, const uint8_t *apdu, size_t n)
+{
+	send_msg(c, 0x6F, 0, seq, 0, 0, 0, apdu, n);
+}
+
+#define XFR(c, seq, ...) do { static const uint8_t a_[] = { __VA_ARGS__ }; \
+	xfr(c, seq, a_, sizeof(a_)); } while (0)
+
+static void test_contactless(void **state)
+{
+	struct vr_ccid_config cfg = { .reader = VR_READER_CONTACTLESS,
+				      .level = VR_LEVEL_EXTENDED };
+	struct vr_ccid *c = make_cfg(&cfg, "mifare-classic-1k");
+
+	(void)state;
+	send_msg(c, 0x62, 0, 1, 0, 0, 0, NULL, 0);
+	REPLY(c, 0x80, 1, 0x00, 0x00, 0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C,
+	      0xA0, 0x00, 0x00, 0x03, 0x06, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00,
+	      0x00, 0x6A);
+	XFR(c, 2, 0xFF, 0xCA, 0x00, 0x00, 0x00);
+	REPLY(c, 0x80, 2, 0x00, 0x00, 0x12, 0x34, 0x56, 0x78, 0x90, 0x00);
+	XFR(c, 3, 0xFF, 0x82, 0x00, 0x00, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF);
+	REPLY(c, 0x80, 3, 0x00, 0x00, 0x90, 0x00);
+	XFR(c, 4, 0xFF, 0x86, 0x00, 0x00, 0x05, 0x01, 0x00, 0x01, 0x60, 0x00);
+	REPLY(c, 0x80, 4, 0x00, 0x00, 0x90, 0x00);
+	XFR(c, 5, 0xFF, 0xB0, 0x00, 0x02, 0x10);
+	REPLY(c, 0x80, 5, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	      0, 0, 0x90, 0x00);
+	/* the Part 3 ATR offers T=0 and T=1: the firmware takes either */
+	send_msg(c, 0x61, 0, 20, 0, 0, 0, (const uint8_t[]){ 0x11, 0x00, 0x00,
+		 0x0A, 0x00 }, 5);
+	EXPECT(c, 0x82, 5, 0, 0, 0, 0, 20, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00,
+	       0x0A, 0x00);
+	send_msg(c, 0x61, 0, 21, 0, 0, 0, (const uint8_t[]){ 0x11, 0x00, 0x00,
+		 0x0A, 0x00 }, 5);
+	EXPECT(c, 0x82, 5, 0, 0, 0, 0, 21, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00,
+	       0x0A, 0x00);
+	send_msg(c, 0x61, 0, 22, 1, 0, 0, (const uint8_t[]){ 0x11, 0x10, 0x00,
+		 0x45, 0x00, 0xFE, 0x00 }, 7);
+	EXPECT(c, 0x82, 7, 0, 0, 0, 0, 22, 0x00, 0x00, 0x01, 0x11, 0x10, 0x00,
+	       0x45, 0x00, 0xFE, 0x00);
+	send_msg(c, 0x61, 0, 23, 2, 0, 0, (const uint8_t[]){ 0x11, 0x00, 0x00,
+		 0x0A, 0x00 }, 5);
+	EXPECT(c, 0x82, 0, 0, 0, 0, 0, 23, 0x40, 0x07, 0x00);
+	/* a storage card takes no ISO APDU */
+	XFR(c, 6, 0x80, 0x16, 0x00, 0x00);
+	REPLY(c, 0x80, 6, 0x00, 0x00, 0x6E, 0x00);
+	/* a new PowerOn drops the authentication */
+	send_msg(c, 0x62, 0, 7, 0, 0, 0, NULL, 0);
+	assert_int_equal(vr_ccid_bulk_in_pending(c), 30);
+	vr_ccid_bulk_in(c, (uint8_t[30]){ 0 }, 30);
+	XFR(c, 8, 0xFF, 0xB0, 0x00, 0x02, 0x10);
+	REPLY(c, 0x80, 8, 0x00, 0x00, 0x69, 0x82);
+	/* removing and tapping again (the insert card), other cards */
+	assert_int_equal(vr_ccid_remove(c, 0), 0);
+	assert_int_equal(vr_ccid_insert(c, 0, vr_card_find("test")), -EINVAL);
+	assert_int_equal(vr_ccid_insert(c, 0, vr_card_find("iso14443-4")), 0);
+	send_msg(c, 0x62, 0, 9, 0, 0, 0, NULL, 0);
+	REPLY(c, 0x80, 9, 0x00, 0x00, 0x3B, 0x88, 0x80, 0x01, 'c', 'c', 'i',
+	      'd', 'k', 'i', 't', '4', 0x46);
+	XFR(c, 10, 0x80, 0x10, 0x00, 0x00, 0x01, 0x5A);
+	REPLY(c, 0x80, 10, 0x00, 0x00, 0x5A, 0x90, 0x00);
+	XFR(c, 11, 0xFF, 0xCA, 0x01, 0x00, 0x00);
+	REPLY(c, 0x80, 11, 0x00, 0x00, 'c', 'c', 'i', 'd', 'k', 'i', 't', '4',
+	      0x90, 0x00);
+	assert_int_equal(vr_ccid_remove(c, 0), 0);
+	assert_int_equal(vr_ccid_insert(c, 0, NULL), 0);	/* Classic 1K */
+	send_msg(c, 0x62, 0, 12, 0, 0, 0, NULL, 0);
+	assert_int_equal(vr_ccid_bulk_in_pending(c), 30);
+	vr_ccid_free(&c);
+	/* --uid and a 4K card */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.reader = VR_READER_CONTACTLESS;
+	cfg.level = VR_LEVEL_SHORT;
+	memcpy(cfg.uid, (const uint8_t[]){ 0xA1, 0xB2, 0xC3, 0xD4 }, 4);
+	cfg.uid_len = 4;
+	c = make_cfg(&cfg, "mifare-classic-4k");
+	send_msg(c, 0x62, 0, 1, 0, 0, 0, NULL, 0);
+	REPLY(c, 0x80, 1, 0x00, 0x00, 0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C,
+	      0xA0, 0x00, 0x00, 0x03, 0x06, 0x03, 0x00, 0x02, 0x00, 0x00, 0x00,
+	      0x00, 0x69);
+	XFR(c, 2, 0xFF, 0xCA, 0x00, 0x00, 0x00);
+	REPLY(c, 0x80, 2, 0x00, 0x00, 0xA1, 0xB2, 0xC3, 0xD4, 0x90, 0x00);
+	vr_ccid_free(&c);
+}
+
+static void test_model_config(void **state)
+{
+	struct vr_ccid_config cfg = { .nslots = 1, .card_class = 1,
+				      .dwMaxCCIDMessageLength = 271,
+				      .reader = VR_READER_CONTACTLESS,
+				      .level = VR_LEVEL_TPDU };
+
+	(void)state;
+	cfg.start_card = vr_card_find("mifare-ultralight");
+	assert_null(vr_ccid_new(&cfg, NULL));		/* TPDU level */
+	cfg.level = VR_LEVEL_SHORT;
+	cfg.uid_len = 4;				/* Ultralight: 7 */
+	assert_null(vr_ccid_new(&cfg, NULL));
+	cfg.uid_len = 0;
+	cfg.start_card = vr_card_find("test");		/* contact card */
+	assert_null(vr_ccid_new(&cfg, NULL));
+	cfg.reader = VR_READER_CONTACT;
+	cfg.start_card = vr_card_find("mifare-classic-1k");
+	assert_null(vr_ccid_new(&cfg, NULL));
+	cfg.reader = VR_READER_PINPAD;
+	cfg.start_card = vr_card_find("test");
+	cfg.level = VR_LEVEL_CHARACTER;
+	assert_null(vr_ccid_new(&cfg, NULL));
+	cfg.reader = (enum vr_reader)3;
+	cfg.level = VR_LEVEL_SHORT;
+	assert_null(vr_ccid_new(&cfg, NULL));
+}
+
+/* bPINSupport 03 and wLcdLayout on the PIN pad only. */
+static void test_pinpad_descriptor(void **state)
+{
+	struct vr_ccid *c = make_model(VR_READER_PINPAD, "test", NULL);
+	struct vr_ccid_config cfg;
+	uint8_t d[54];
+
+	(void)state;
+	vr_ccid_class_descriptor(c, d);
+	assert_memory_equal(d + 50, ((const uint8_t[]){ 0x10, 0x02, 0x03, 0x01 }), 4);
+	cfg = *vr_ccid_config(c);
+	vr_ccid_free(&c);
+	cfg.wLcdLayout = 0x0414;
+	c = vr_ccid_new(&cfg, NULL);
+	assert_non_null(c);
+	vr_ccid_class_descriptor(c, d);
+	assert_memory_equal(d + 50, ((const uint8_t[]){ 0x14, 0x04, 0x03, 0x01 }), 4);
+	vr_ccid_free(&c);
+	c = make_model(VR_READER_CONTACTLESS, "mifare-ultralight", NULL);
+	vr_ccid_class_descriptor(c, d);
+	assert_memory_equal(d + 50, ((const uint8_t[]){ 0, 0, 0, 0x01 }), 4);
+	vr_ccid_free(&c);
+}
+
+/* PC_to_RDR_Secure verify: header, bPINOperation 00, then the structure of
+ * vr_pinpad.h with wPINMaxExtraDigit max 8, min 4, and the template. */
+static void secure_verify(struct vr_ccid *c, uint8_t seq, uint8_t fmt,
+			  uint8_t block, uint8_t lenfmt, const uint8_t *tpl,
+			  size_t tlen)
+{
+	uint8_t m[64] = { 0x00, 0x00, fmt, block, lenfmt, 0x08, 0x04, 0x02,
+			  0x01, 0x09, 0x04, 0x00, 0x00, 0x00, 0x00 };
+
+	memcpy(m + 15, tpl, tlen);
+	send_msg(c, 0x69, 0, seq, 0, 0, 0, m, 15 + tlen);
+}
+
+struct fmt_case {
+	const char *name;
+	uint8_t fmt, block, lenfmt;
+	uint8_t tpl[13];
+	size_t tlen;
+};
+
+/* ASCII left-justified, ISO 9564 format 2 (BCD at byte 1, length nibble
+ * at bit 4), binary; each with the right PIN, a wrong one, Cancel and a
+ * time-out. */
+static const struct fmt_case fmt_cases[] = {
+	{ "ascii", 0x82, 0x08, 0x00, { 0x00, 0x20, 0x00, 0x81, 0x08, 0xFF,
+	  0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, 13 },
+	{ "bcd", 0x89, 0x47, 0x04, { 0x00, 0x20, 0x00, 0x81, 0x08, 0x20,
+	  0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, 13 },
+	{ "binary", 0x80, 0x06, 0x00, { 0x00, 0x20, 0x00, 0x81, 0x06, 0xFF,
+	  0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, 11 },
+};
+
+static void test_secure_verify(void **state)
+{
+	static const struct { struct vr_pinpad_user u; uint8_t st, err;
+			      uint16_t sw; } users[] = {
+		{ { .pin = "1234" }, 0x00, 0x00, 0x9000 },
+		{ { .pin = "9999" }, 0x00, 0x00, 0x63C2 },
+		{ { .pin = NULL }, 0x40, 0xEF, 0 },
+		{ { .pin = "1234", .timeout = true }, 0x40, 0xF0, 0 },
+		{ { .pin = "123" }, 0x40, 0xF0, 0 },		/* under min 4 */
+		{ { .pin = "123456789" }, 0x40, 0xF0, 0 },	/* over max 8 */
+	};
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(fmt_cases) / sizeof(fmt_cases[0]); f++) {
+		for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+			struct vr_ccid *c = make_model(VR_READER_PINPAD, "test",
+						       &users[i].u);
+			uint8_t sw[2] = { users[i].sw >> 8, users[i].sw & 0xFF };
+
+			print_message("%s, user %zu\n", fmt_cases[f].name, i);
+			assert_int_equal(vr_card_set_pin(NULL), 0);
+			power_on(c, 1);
+			secure_verify(c, 2, fmt_cases[f].fmt, fmt_cases[f].block,
+				      fmt_cases[f].lenfmt, fmt_cases[f].tpl,
+				      fmt_cases[f].tlen);
+			expect_reply(c, 0x80, 2, users[i].st, users[i].err, sw,
+				     users[i].sw ? 2 : 0);
+			vr_ccid_free(&c);
+		}
+	}
+}
+
+/* Where the PIN went: the card's verdict on variants. */
+static void test_secure_layouts(void **state)
+{
+	struct vr_pinpad_user u = { .pin = "1234" };
+	/* right-justified ASCII in an 8-byte block: FF FF FF FF 31 32 33 34 is
+	 * no PIN for the card (padding first): 63 C2 */
+	static const uint8_t tpl8[] = { 0x00, 0x20, 0x00, 0x81, 0x08, 0xFF,
+		0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	/* bit units: ASCII at bit 0 = byte 0; a one-byte length field at
+	 * byte 0 with the PIN at byte 1 makes 04 31 32 33 34: no PIN */
+	struct vr_ccid *c = make_model(VR_READER_PINPAD, "test", &u);
+
+	(void)state;
+	assert_int_equal(vr_card_set_pin(NULL), 0);
+	power_on(c, 1);
+	secure_verify(c, 2, 0x86, 0x08, 0x00, tpl8, sizeof(tpl8));
+	REPLY(c, 0x80, 2, 0x00, 0x00, 0x63, 0xC2);
+	secure_verify(c, 3, 0x02, 0x08, 0x00, tpl8, sizeof(tpl8));
+	REPLY(c, 0x80, 3, 0x00, 0x00, 0x90, 0x00);
+	secure_verify(c, 4, 0x8A, 0x88, 0x10, tpl8, sizeof(tpl8));
+	REPLY(c, 0x80, 4, 0x00, 0x00, 0x63, 0xC2);
+	/* the PIN does not fit the data field: bError 13 (bmPINLengthFormat's
+	 * neighbour bmPINBlockString, offset 3 of the structure + 10) */
+	secure_verify(c, 5, 0xBA, 0x08, 0x00, tpl8, sizeof(tpl8));
+	REPLY(c, 0x80, 5, 0x40, 13);
+	/* format 3 does not exist: bmFormatString, offset 12 */
+	secure_verify(c, 6, 0x83, 0x08, 0x00, tpl8, sizeof(tpl8));
+	REPLY(c, 0x80, 6, 0x40, 12);
+	/* a template whose Lc disagrees: abData, offset 25 */
+	secure_verify(c, 7, 0x82, 0x08, 0x00, tpl8, sizeof(tpl8) - 1);
+	REPLY(c, 0x80, 7, 0x40, 25);
+	/* unknown bPINOperation: offset 10 */
+	send_msg(c, 0x69, 0, 8, 0, 0, 0, (const uint8_t[]){ 0x04 }, 1);
+	REPLY(c, 0x80, 8, 0x40, 10);
+	/* chained Secure (wLevelParameter) is not taken */
+	send_msg(c, 0x69, 0, 9, 0, 1, 0, (const uint8_t[]){ 0x00 }, 1);
+	REPLY(c, 0x80, 9, 0x40, 0x08);
+	/* a powered-off card */
+	send_msg(c, 0x63, 0, 10, 0, 0, 0, NULL, 0);
+	REPLY(c, 0x81, 10, 0x01, 0x00);
+	secure_verify(c, 11, 0x82, 0x08, 0x00, tpl8, sizeof(tpl8));
+	REPLY(c, 0x80, 11, 0x41, 0xFE);
+	vr_ccid_free(&c);
+	assert_int_equal(vr_card_set_pin(NULL), 0);
+	/* no PIN pad: command not supported */
+	c = make(1, VR_LEVEL_SHORT, 271, 0, "test");
+	power_on(c, 1);
+	secure_verify(c, 2, 0x82, 0x08, 0x00, tpl8, sizeof(tpl8));
+	REPLY(c, 0x80, 2, 0x40, 0x00);
+	vr_ccid_free(&c);
+}
+
+/* PIN modify: bInsertionOffsetOld 0, New 8, bConfirmPIN 03, then k
+ * bMsgIndex bytes, prologue, template 00 24 00 81 10 FF*16. */
+static void secure_modify(struct vr_ccid *c, uint8_t seq, uint8_t fmt,
+			  uint8_t block, uint8_t lenfmt, uint8_t off_new,
+			  size_t k, uint8_t ctl)
+{
+	uint8_t m[64] = { 0x01, 0x00, fmt, block, lenfmt, 0x00, off_new, 0x08,
+			  0x04, 0x03, 0x02, (uint8_t)k, 0x09, 0x04 };
+	size_t n = 14 + k + 3;
+
+	memcpy(m + n, (const uint8_t[]){ 0x00, 0x24, 0x00, 0x81, 0x10 }, 5);
+	memset(m + n + 5, 0xFF, 16);
+	if (ctl)	/* the format 2 control nibble of both blocks */
+		m[n + 5] = m[n + 5 + 8] = ctl;
+	send_msg(c, 0x69, 0, seq, 0, 0, 0, m, n + 21);
+}
+
+static void test_secure_modify(void **state)
+{
+	struct vr_pinpad_user u = { .pin = "1234", .new_pin = "56789" };
+	struct vr_ccid *c = make_model(VR_READER_PINPAD, "test", &u);
+
+	(void)state;
+	assert_int_equal(vr_card_set_pin(NULL), 0);
+	power_on(c, 1);
+	secure_modify(c, 2, 0x82, 0x08, 0x00, 8, 3, 0);	/* ASCII */
+	REPLY(c, 0x80, 2, 0x00, 0x00, 0x90, 0x00);
+	XFR(c, 3, 0x00, 0x20, 0x00, 0x81, 0x05, '5', '6', '7', '8', '9');
+	REPLY(c, 0x80, 3, 0x00, 0x00, 0x90, 0x00);
+	/* the old PIN is now wrong: 63 C2 */
+	secure_modify(c, 4, 0x82, 0x08, 0x00, 8, 1, 0);
+	REPLY(c, 0x80, 4, 0x00, 0x00, 0x63, 0xC2);
+	vr_ccid_free(&c);
+	/* format 2 blocks (BCD), two bMsgIndex */
+	assert_int_equal(vr_card_set_pin(NULL), 0);
+	c = make_model(VR_READER_PINPAD, "test", &u);
+	power_on(c, 1);
+	secure_modify(c, 2, 0x89, 0x47, 0x04, 8, 2, 0x20);
+	REPLY(c, 0x80, 2, 0x00, 0x00, 0x90, 0x00);
+	XFR(c, 3, 0x00, 0x20, 0x00, 0x81, 0x08, 0x25, 0x56, 0x78, 0x9F, 0xFF,
+	    0xFF, 0xFF, 0xFF);
+	REPLY(c, 0x80, 3, 0x00, 0x00, 0x90, 0x00);
+	/* without the control nibble (FF template) the old block is F4 12 34
+	 * FF..: no format 2 and no digits: a wrong PIN */
+	secure_modify(c, 4, 0x89, 0x47, 0x04, 8, 2, 0);
+	REPLY(c, 0x80, 4, 0x00, 0x00, 0x63, 0xC2);
+	vr_ccid_free(&c);
+	/* binary digits; Cancel; time-out; bad structure */
+	assert_int_equal(vr_card_set_pin(NULL), 0);
+	u.new_pin = NULL;				/* "changed" to itself */
+	c = make_model(VR_READER_PINPAD, "test", &u);
+	power_on(c, 1);
+	secure_modify(c, 2, 0x80, 0x08, 0x00, 8, 1, 0);
+	REPLY(c, 0x80, 2, 0x00, 0x00, 0x90, 0x00);
+	send_msg(c, 0x69, 0, 3, 0, 0, 0, (const uint8_t[]){ 0x01, 0, 0x82 }, 3);
+	REPLY(c, 0x80, 3, 0x40, 24);
+	vr_ccid_free(&c);
+	u.pin = NULL;
+	c = make_model(VR_READER_PINPAD, "test", &u);
+	power_on(c, 1);
+	secure_modify(c, 2, 0x82, 0x08, 0x00, 8, 3, 0);
+	REPLY(c, 0x80, 2, 0x40, 0xEF);
+	vr_ccid_free(&c);
+	u.pin = "1234";
+	u.timeout = true;
+	c = make_model(VR_READER_PINPAD, "test", &u);
+	power_on(c, 1);
+	secure_modify(c, 2, 0x82, 0x08, 0x00, 8, 3, 0);
+	REPLY(c, 0x80, 2, 0x40, 0xF0);
+	vr_ccid_free(&c);
+	assert_int_equal(vr_card_set_pin(NULL), 0);
+}
+
+static void test_escape(void **state)
+{
+	struct vr_ccid_config cfg = { .level = VR_LEVEL_SHORT, .escape = true };
+	struct vr_ccid *c = make(1, VR_LEVEL_SHORT, 271, 0, "test");
+
+	(void)state;
+	send_msg(c, 0x6B, 0, 1, 0, 0, 0, (const uint8_t[]){ 0x01 }, 1);
+	REPLY(c, 0x83, 1, 0x41, 0x00);
+	vr_ccid_free(&c);
+	c = make_cfg(&cfg, "test");
+	send_msg(c, 0x6B, 0, 1, 0, 0, 0, (const uint8_t[]){ 0x01 }, 1);
+	REPLY(c, 0x83, 1, 0x01, 0x00, 'c', 'c', 'i', 'd', 'k', 'i', 't', '-',
+	      'v', 'r', 'e', 'a', 'd', 'e', 'r', ' ', '1');
+	send_msg(c, 0x6B, 0, 2, 0, 0, 0, (const uint8_t[]){ 0x01, 0x02 }, 2);
+	REPLY(c, 0x83, 2, 0x01, 0x00, 0xEC, 0x01, 0x02);
+	send_msg(c, 0x6B, 0, 3, 0, 0, 0, NULL, 0);
+	REPLY(c, 0x83, 3, 0x01, 0x00, 0xEC);
+	/* no card needed */
+	assert_int_equal(vr_ccid_remove(c, 0), 0);
+	send_msg(c, 0x6B, 0, 4, 0, 0, 0, (const uint8_t[]){ 0x33 }, 1);
+	REPLY(c, 0x83, 4, 0x02, 0x00, 0xEC, 0x33);
+	vr_ccid_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1047,6 +1427,13 @@ int main(void)
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_class_requests),
 		cmocka_unit_test(test_usb_descriptors),
+		cmocka_unit_test(test_contactless),
+		cmocka_unit_test(test_model_config),
+		cmocka_unit_test(test_pinpad_descriptor),
+		cmocka_unit_test(test_secure_verify),
+		cmocka_unit_test(test_secure_layouts),
+		cmocka_unit_test(test_secure_modify),
+		cmocka_unit_test(test_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
