@@ -316,3 +316,34 @@ void fake_transport_free(struct fake_transport **f)
 		*f = NULL;
 	}
 }
+
+void fake_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void fake_desc_build(uint8_t d[54], const struct fake_desc *o)
+{
+	memset(d, 0, 54);
+	d[0] = 54;
+	d[1] = 0x21;
+	d[2] = 0x10; /* bcdCCID 1.10 */
+	d[3] = 0x01;
+	d[4] = o->bMaxSlotIndex;
+	d[5] = o->bVoltageSupport;
+	fake_put32(d + 6, 3);      /* dwProtocols: T=0, T=1 */
+	fake_put32(d + 10, 4000);  /* dwDefaultClock, kHz */
+	fake_put32(d + 14, 4000);  /* dwMaximumClock */
+	fake_put32(d + 19, 10752); /* dwDataRate */
+	fake_put32(d + 23, 10752); /* dwMaxDataRate */
+	fake_put32(d + 28, 254);   /* dwMaxIFSD */
+	fake_put32(d + 40, o->dwFeatures);
+	fake_put32(d + 44, o->dwMaxCCIDMessageLength);
+	d[48] = 0xFF;
+	d[49] = 0xFF;
+	d[50] = (uint8_t)o->wLcdLayout;
+	d[51] = (uint8_t)(o->wLcdLayout >> 8);
+	d[52] = o->bPINSupport;
+	d[53] = 1;
+}

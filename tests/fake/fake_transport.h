@@ -90,6 +90,22 @@ void fake_transport_pump(struct fake_transport *f);
 void fake_transport_done(struct fake_transport *f);
 void fake_transport_free(struct fake_transport **f);
 
+/* A plausible CCID class descriptor (CCID 1.1 §5.1, 54 bytes) for tests:
+ * bcdCCID 1.10, T=0 and T=1, 4 MHz, 10752 bps, dwMaxIFSD 254,
+ * bClassGetResponse/bClassEnvelope FF, bMaxCCIDBusySlots 1; the rest as
+ * given.  Tests that need other values patch the bytes afterwards. */
+struct fake_desc {
+	uint8_t bMaxSlotIndex;
+	uint8_t bVoltageSupport;
+	uint32_t dwFeatures;
+	uint32_t dwMaxCCIDMessageLength;
+	uint8_t bPINSupport;
+	uint16_t wLcdLayout;
+};
+void fake_desc_build(uint8_t d[54], const struct fake_desc *o);
+/* Little-endian store, for patching descriptors and messages. */
+void fake_put32(uint8_t *p, uint32_t v);
+
 /* Hex string → bytes (cmocka-fails on a bad string); returns the length. */
 size_t fake_hex(const char *hex, uint8_t *out, size_t cap);
 

@@ -20,12 +20,6 @@
 
 #define D5S ccid_deadline_in(5000)
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static const struct fake_step probe[] = {
 	FAKE_OUT("65 00000000 00 00 000000"),
 	FAKE_IN("81 00000000 00 00 01 00 00"),
@@ -37,28 +31,18 @@ static struct ccid_reader *open_reader(struct fake_transport **fp,
 				       uint32_t level, uint8_t pin,
 				       uint16_t lcd)
 {
+	const struct fake_desc o = {
+		.bVoltageSupport = 0x07,
+		.dwFeatures = level | CCID_FEAT_AUTO_VOLTAGE,
+		.dwMaxCCIDMessageLength = 271,
+		.bPINSupport = pin,
+		.wLcdLayout = lcd,
+	};
 	uint8_t d[54];
 	struct ccid_reader *r = NULL;
 	struct fake_transport *f;
 
-	memset(d, 0, sizeof(d));
-	d[0] = 54;
-	d[1] = 0x21;
-	d[2] = 0x10;
-	d[3] = 0x01;
-	d[5] = 0x07;
-	put32(d + 6, 3);
-	put32(d + 10, 4000);
-	put32(d + 14, 4000);
-	put32(d + 19, 10752);
-	put32(d + 23, 10752);
-	put32(d + 28, 254);
-	put32(d + 40, level | CCID_FEAT_AUTO_VOLTAGE);
-	put32(d + 44, 271);
-	d[50] = (uint8_t)lcd;
-	d[51] = (uint8_t)(lcd >> 8);
-	d[52] = pin;
-	d[53] = 1;
+	fake_desc_build(d, &o);
 	f = fake_transport_new(d, sizeof(d));
 	FAKE_SCRIPT(f, probe);
 	assert_int_equal(ccid_reader_new(&f->base, D5S, &r), CCID_OK);

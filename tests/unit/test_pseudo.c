@@ -25,36 +25,18 @@
 
 #define D5S ccid_deadline_in(5000)
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* CCID 1.1 §5.1 class descriptor (54 bytes): short APDU level, automatic
  * voltage, 271-byte messages, bMaxSlotIndex as given. */
 static void make_desc(uint8_t d[54], uint8_t bMaxSlotIndex)
 {
-	memset(d, 0, 54);
-	d[0] = 54;
-	d[1] = 0x21;
-	d[2] = 0x10;
-	d[3] = 0x01;
-	d[4] = bMaxSlotIndex;
-	d[5] = 0x07;
-	put32(d + 6, 3);
-	put32(d + 10, 4000);
-	put32(d + 14, 4000);
-	put32(d + 19, 10752);
-	put32(d + 23, 10752);
-	put32(d + 28, 254);
-	put32(d + 40, CCID_FEAT_LEVEL_SHORT_APDU | CCID_FEAT_AUTO_VOLTAGE);
-	put32(d + 44, 271);
-	d[48] = 0xFF;
-	d[49] = 0xFF;
-	d[53] = 1;
+	const struct fake_desc o = {
+		.bMaxSlotIndex = bMaxSlotIndex,
+		.bVoltageSupport = 0x07,
+		.dwFeatures = CCID_FEAT_LEVEL_SHORT_APDU | CCID_FEAT_AUTO_VOLTAGE,
+		.dwMaxCCIDMessageLength = 271,
+	};
+
+	fake_desc_build(d, &o);
 }
 
 /* Slot 0 holds an unpowered card; slots 1, 2 (if any) are empty. */

@@ -30,39 +30,21 @@
 /* ------------------------------------------------------------------ */
 /* Readers                                                            */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* CCID 1.1 §5.1 class descriptor with a keypad (bPINSupport) and an LCD
  * (wLcdLayout). */
 static struct fake_transport *make_reader(uint32_t level, uint8_t pin,
 					  uint16_t lcd)
 {
+	const struct fake_desc o = {
+		.bVoltageSupport = 0x07,
+		.dwFeatures = level | CCID_FEAT_AUTO_VOLTAGE,
+		.dwMaxCCIDMessageLength = 271,
+		.bPINSupport = pin,
+		.wLcdLayout = lcd,
+	};
 	uint8_t d[54];
 
-	memset(d, 0, sizeof(d));
-	d[0] = 54;
-	d[1] = 0x21;
-	d[2] = 0x10;
-	d[3] = 0x01;
-	d[5] = 0x07;
-	put32(d + 6, 3);
-	put32(d + 10, 4000);
-	put32(d + 14, 4000);
-	put32(d + 19, 10752);
-	put32(d + 23, 10752);
-	put32(d + 28, 254);
-	put32(d + 40, level | CCID_FEAT_AUTO_VOLTAGE);
-	put32(d + 44, 271);
-	d[48] = 0xFF;
-	d[49] = 0xFF;
-	d[50] = (uint8_t)lcd;
-	d[51] = (uint8_t)(lcd >> 8);
-	d[52] = pin;
-	d[53] = 1;
+	fake_desc_build(d, &o);
 	return fake_transport_new(d, sizeof(d));
 }
 

@@ -38,36 +38,18 @@ enum rd {
 	RD_CHAR,   /* character level (no level bit) */
 };
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* CCID 1.1 §5.1 class descriptor, 54 bytes */
 static void make_desc(uint8_t d[54], uint32_t features, uint32_t maxmsg,
 		      uint8_t bMaxSlotIndex, uint8_t bVoltageSupport)
 {
-	memset(d, 0, 54);
-	d[0] = 54;
-	d[1] = 0x21;
-	d[2] = 0x10;
-	d[3] = 0x01;
-	d[4] = bMaxSlotIndex;
-	d[5] = bVoltageSupport;
-	put32(d + 6, 3);        /* T=0, T=1 */
-	put32(d + 10, 4000);
-	put32(d + 14, 4000);
-	put32(d + 19, 10752);
-	put32(d + 23, 10752);
-	put32(d + 28, 254);
-	put32(d + 40, features);
-	put32(d + 44, maxmsg);
-	d[48] = 0xFF;
-	d[49] = 0xFF;
-	d[53] = 1;
+	const struct fake_desc o = {
+		.bMaxSlotIndex = bMaxSlotIndex,
+		.bVoltageSupport = bVoltageSupport,
+		.dwFeatures = features,
+		.dwMaxCCIDMessageLength = maxmsg,
+	};
+
+	fake_desc_build(d, &o);
 }
 
 static struct fake_transport *make_fake(enum rd kind)
@@ -95,7 +77,7 @@ static struct fake_transport *make_fake(enum rd kind)
 	case RD_TPDU_FAST:
 		make_desc(d, CCID_FEAT_LEVEL_TPDU | CCID_FEAT_AUTO_VOLTAGE,
 			  271, 0, 0x07);
-		put32(d + 23, 344086);
+		fake_put32(d + 23, 344086);
 		d[18] = 1; /* bNumClockSupported */
 		d[27] = 2; /* bNumDataRatesSupported */
 		break;
@@ -217,7 +199,7 @@ static void test_new_bad_desc(void **state)
 	fake_transport_free(&f);
 
 	f = make_fake(RD_SHORT);
-	put32(f->base.info.class_desc + 44, 10); /* dwMaxCCIDMessageLength < 11 */
+	fake_put32(f->base.info.class_desc + 44, 10); /* dwMaxCCIDMessageLength < 11 */
 	assert_int_equal(ccid_reader_new(&f->base, D5S, &r), CCID_E_PROTO);
 	assert_true(f->closed);
 	fake_transport_free(&f);
