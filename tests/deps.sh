@@ -5,7 +5,8 @@ set -e
 # tests/clients).  Never pcscd: the point is that no daemon exists.
 PKGS="build-essential autoconf automake libtool pkg-config
       libusb-1.0-0-dev libusbredirparser-dev libcmocka-dev valgrind binutils g++
-      libpcsclite-dev python3-pyscard pcsc-tools opensc default-jdk-headless"
+      libpcsclite-dev python3-pyscard pcsc-tools opensc default-jdk-headless
+      qemu-system-x86 busybox-static cpio udev"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
