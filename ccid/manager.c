@@ -32,6 +32,23 @@ struct mgr_endpoint {
 	bool malformed; /* never retried */
 };
 
+/* A libusb hotplug event, queued by the libusb event thread for ours. */
+struct mgr_usb_event {
+	uint8_t bus, addr;
+	bool arrived;
+};
+
+/* A USB device (bus, address) with a CCID interface we could not open
+ * (permissions, another program holding it): tried again every
+ * CCID_MANAGER_RETRY_MS until it opens or leaves.  Event thread only,
+ * once watching. */
+struct mgr_usb_failed {
+	uint8_t bus, addr;
+};
+
+#define MGR_USB_QUEUE 64 /* events between two passes; more: rescan */
+#define MGR_USB_MAX 128  /* CCID devices looked at by one rescan */
+
 struct ccid_manager {
 	pthread_mutex_t mu;
 	pthread_cond_t cond; /* CLOCK_MONOTONIC */
@@ -40,6 +57,9 @@ struct ccid_manager {
 	uint64_t generation;
 	unsigned waiters;  /* threads inside ccid_manager_wait */
 	bool stopping;     /* ccid_manager_free has begun */
+	struct mgr_usb_event usbq[MGR_USB_QUEUE]; /* hotplug events */
+	size_t nusbq;
+	bool usbq_overflow; /* events were lost: rescan everything */
 
 	/* Written under mu, by ccid_manager_new before anyone shares m and
 	 * then by the event thread only: so that thread reads them without
@@ -53,6 +73,13 @@ struct ccid_manager {
 	size_t neps;
 	bool watching;     /* the event thread was started (API threads) */
 	pthread_t thread;
+
+	/* USB, event thread only once watching */
+	bool usb;          /* CCIDKIT_LIBUSB allows it and libusb works */
+	bool live;         /* the event thread runs: no new problem lines */
+	struct ccid_tp_hotplug *hotplug; /* NULL: polling fallback */
+	struct mgr_usb_failed *failed;
+	size_t nfailed;
 
 	/* fixed at creation */
 	char **problems;
@@ -243,19 +270,92 @@ static int mgr_take_transport(struct ccid_manager *m,
 	return err;
 }
 
+/* ---- USB devices (libusb) ---- */
+
+/* The listed reader on USB interface bus:addr:ifnum (ifnum < 0: any
+ * interface of that device), or -1. */
+static long mgr_usb_find(const struct ccid_manager *m, uint8_t bus,
+			 uint8_t addr, int ifnum)
+{
+	for (size_t i = 0; i < m->nreaders; i++) {
+		const struct ccid_usb_info *u = &m->readers[i].r->tp->info;
+
+		if (u->usb_bus == bus && u->usb_addr == addr && bus != 0 &&
+		    (ifnum < 0 || u->bInterfaceNumber == ifnum))
+			return (long)i;
+	}
+	return -1;
+}
+
+static long mgr_failed_find(const struct ccid_manager *m, uint8_t bus,
+			    uint8_t addr)
+{
+	for (size_t i = 0; i < m->nfailed; i++)
+		if (m->failed[i].bus == bus && m->failed[i].addr == addr)
+			return (long)i;
+	return -1;
+}
+
+static void mgr_failed_drop(struct ccid_manager *m, uint8_t bus, uint8_t addr)
+{
+	long i = mgr_failed_find(m, bus, addr);
+
+	if (i >= 0)
+		m->failed[i] = m->failed[--m->nfailed];
+}
+
+/* Remember bus:addr for another try (an allocation failure only loses
+ * the retry). */
+static void mgr_failed_add(struct ccid_manager *m, uint8_t bus, uint8_t addr)
+{
+	struct mgr_usb_failed *grown;
+
+	if (bus == 0 || mgr_failed_find(m, bus, addr) >= 0)
+		return;
+	grown = realloc(m->failed, (m->nfailed + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;
+	m->failed = grown;
+	m->failed[m->nfailed++] = (struct mgr_usb_failed){ bus, addr };
+}
+
+/* ccid_tp_libusb_scan/open_device's callback.  At creation a failure is a
+ * problem line; once live it is retried quietly (tp_libusb.c has logged
+ * what to do about it).  The other interfaces of a device retried because
+ * one failed are already ours: their BUSY is no news. */
 static void mgr_libusb_found(void *arg, struct ccid_transport *tp,
 			     const struct ccid_usb_info *info, int err)
 {
 	struct ccid_manager *m = arg;
 
-	if (err != CCID_OK) {
-		mgr_problem(m, err, "%s (%04X:%04X %s %s): cannot open: %s (%s)",
-			    info->location, info->idVendor, info->idProduct,
-			    info->manufacturer, info->product,
-			    ccid_strerror(err), ccid_errname(err));
+	if (err == CCID_OK &&
+	    mgr_usb_find(m, info->usb_bus, info->usb_addr,
+			 info->bInterfaceNumber) >= 0) {
+		ccid_transport_free(&tp);
 		return;
 	}
-	mgr_take_transport(m, tp, -1, m->deadline, true);
+	if (err != CCID_OK) {
+		if (mgr_usb_find(m, info->usb_bus, info->usb_addr,
+				 info->bInterfaceNumber) >= 0)
+			return;
+		if (err != CCID_E_NO_DEVICE)
+			mgr_failed_add(m, info->usb_bus, info->usb_addr);
+		if (!m->live)
+			mgr_problem(m, err, "%s (%04X:%04X %s %s): cannot open: %s (%s)",
+				    info->location, info->idVendor,
+				    info->idProduct, info->manufacturer,
+				    info->product, ccid_strerror(err),
+				    ccid_errname(err));
+		return;
+	}
+	{
+		uint8_t bus = info->usb_bus, addr = info->usb_addr;
+
+		/* (tp and info are gone after a failure) */
+		if (mgr_take_transport(m, tp, -1, m->deadline, !m->live) !=
+		    CCID_OK)
+			mgr_failed_add(m, bus, addr);
+	}
 }
 
 /* Connect usbredir endpoint i and list its reader. */
@@ -369,6 +469,8 @@ int ccid_manager_new(uint64_t deadline, struct ccid_manager **out)
 	if (mgr_libusb_enabled()) {
 		int n = ccid_tp_libusb_scan(mgr_libusb_found, m);
 
+		/* no libusb context (no USB at all here): never look again */
+		m->usb = n != CCID_E_NOT_SUPPORTED;
 		if (n < 0 && n != CCID_E_NOT_SUPPORTED)
 			mgr_problem(m, n, "usb: cannot list USB devices: %s",
 				    ccid_strerror(n));
@@ -454,6 +556,148 @@ static void mgr_retry(struct ccid_manager *m)
 					     false);
 }
 
+/* Open every CCID interface of bus:addr we have not got yet. */
+static void mgr_usb_open(struct ccid_manager *m, uint8_t bus, uint8_t addr)
+{
+	int n;
+
+	mgr_failed_drop(m, bus, addr); /* a failure adds it back */
+	m->deadline = ccid_deadline_in(MGR_CONNECT_MS);
+	n = ccid_tp_libusb_open_device(bus, addr, mgr_libusb_found, m);
+	if (n < 0 && n != CCID_E_NOT_FOUND)
+		ccid_log_dbg("usb %03u:%03u: %s", bus, addr, ccid_strerror(n));
+}
+
+/* A USB device left: its readers are gone (CCID_E_NO_DEVICE for whoever
+ * still holds one; mgr_drop_gone takes them off the list).  A reader with
+ * an interrupt pipe usually knows already (LIBUSB_TRANSFER_NO_DEVICE);
+ * one without learns it here instead of at its next transfer. */
+static void mgr_usb_left(struct ccid_manager *m, uint8_t bus, uint8_t addr)
+{
+	for (size_t i = 0; i < m->nreaders; i++) {
+		const struct ccid_usb_info *u = &m->readers[i].r->tp->info;
+
+		if (u->usb_bus == bus && u->usb_addr == addr)
+			ccid_reader_set_gone(m->readers[i].r);
+	}
+	mgr_failed_drop(m, bus, addr);
+}
+
+static bool mgr_id_in(const uint16_t *ids, size_t n, uint8_t bus,
+		      uint8_t addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == (uint16_t)(bus << 8 | addr))
+			return true;
+	return false;
+}
+
+/* The polling fallback (and the catch-up after registering for hotplug):
+ * compare the CCID devices present with the list. */
+static void mgr_usb_rescan(struct ccid_manager *m)
+{
+	uint16_t ids[MGR_USB_MAX];
+	int got = ccid_tp_libusb_list(ids, MGR_USB_MAX);
+	size_t n;
+
+	if (got < 0)
+		return;
+	n = (size_t)got < MGR_USB_MAX ? (size_t)got : MGR_USB_MAX;
+	/* a truncated list proves no departure */
+	for (size_t i = 0; i < m->nreaders && (size_t)got <= n; i++) {
+		const struct ccid_usb_info *u = &m->readers[i].r->tp->info;
+
+		if (u->usb_bus != 0 && !mgr_id_in(ids, n, u->usb_bus, u->usb_addr))
+			ccid_reader_set_gone(m->readers[i].r);
+	}
+	for (size_t i = 0; i < m->nfailed;) {
+		if (mgr_id_in(ids, n, m->failed[i].bus, m->failed[i].addr))
+			i++;
+		else
+			m->failed[i] = m->failed[--m->nfailed];
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t bus = (uint8_t)(ids[i] >> 8), addr = (uint8_t)ids[i];
+
+		if (mgr_usb_find(m, bus, addr, -1) < 0)
+			mgr_usb_open(m, bus, addr);
+	}
+}
+
+/* Runs on the libusb event thread: queue the event and wake our thread,
+ * nothing else (libusb forbids synchronous I/O in hotplug callbacks). */
+static void mgr_usb_hotplug(void *arg, bool arrived, uint8_t bus,
+			    uint8_t addr)
+{
+	struct ccid_manager *m = arg;
+
+	pthread_mutex_lock(&m->mu);
+	if (m->nusbq < MGR_USB_QUEUE)
+		m->usbq[m->nusbq++] = (struct mgr_usb_event){ bus, addr,
+							       arrived };
+	else
+		m->usbq_overflow = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* Handle the queued hotplug events (outside mu). */
+static void mgr_usb_events(struct ccid_manager *m)
+{
+	struct mgr_usb_event q[MGR_USB_QUEUE];
+	size_t n;
+	bool overflow;
+
+	pthread_mutex_lock(&m->mu);
+	n = m->nusbq;
+	memcpy(q, m->usbq, n * sizeof(q[0]));
+	overflow = m->usbq_overflow;
+	m->nusbq = 0;
+	m->usbq_overflow = false;
+	pthread_mutex_unlock(&m->mu);
+	for (size_t i = 0; i < n; i++) {
+		if (!q[i].arrived)
+			mgr_usb_left(m, q[i].bus, q[i].addr);
+		else if (mgr_usb_find(m, q[i].bus, q[i].addr, -1) < 0)
+			mgr_usb_open(m, q[i].bus, q[i].addr);
+		/* else: the catch-up rescan found it first */
+	}
+	if (overflow)
+		mgr_usb_rescan(m);
+}
+
+/* Event thread start: hotplug when libusb has it, else polling; then one
+ * rescan for what arrived or left since ccid_manager_new. */
+static void mgr_usb_start(struct ccid_manager *m)
+{
+	int err;
+
+	m->live = true;
+	if (!m->usb)
+		return;
+	err = ccid_tp_libusb_hotplug_start(mgr_usb_hotplug, m, &m->hotplug);
+	if (err != CCID_OK)
+		ccid_log_info("usb: no hotplug events here (%s): looking for "
+			      "readers every %u ms", ccid_errname(err),
+			      CCID_MANAGER_RETRY_MS);
+	mgr_usb_rescan(m);
+}
+
+/* Every CCID_MANAGER_RETRY_MS: the polling fallback rescans; with hotplug
+ * only the devices that failed to open are tried again. */
+static void mgr_usb_retry(struct ccid_manager *m)
+{
+	if (!m->usb)
+		return;
+	if (m->hotplug == NULL) {
+		mgr_usb_rescan(m);
+		return;
+	}
+	for (size_t i = m->nfailed; i-- > 0;)
+		if (i < m->nfailed)
+			mgr_usb_open(m, m->failed[i].bus, m->failed[i].addr);
+}
+
 static bool mgr_stopping(struct ccid_manager *m)
 {
 	bool stop;
@@ -469,6 +713,7 @@ static bool mgr_stopping(struct ccid_manager *m)
 static void mgr_work(struct ccid_manager *m, uint64_t *next_poll,
 		     uint64_t *next_retry)
 {
+	mgr_usb_events(m);
 	mgr_drop_gone(m);
 	if (ccid_now_ms() >= *next_poll && !mgr_stopping(m)) {
 		mgr_poll(m);
@@ -476,6 +721,7 @@ static void mgr_work(struct ccid_manager *m, uint64_t *next_poll,
 	}
 	if (ccid_now_ms() >= *next_retry && !mgr_stopping(m)) {
 		mgr_retry(m);
+		mgr_usb_retry(m);
 		*next_retry = ccid_deadline_in(CCID_MANAGER_RETRY_MS);
 	}
 	mgr_drop_gone(m);
@@ -490,6 +736,7 @@ static void *mgr_main(void *arg)
 	uint64_t next_poll = ccid_deadline_in(CCID_MANAGER_POLL_MS);
 	uint64_t next_retry = ccid_deadline_in(CCID_MANAGER_RETRY_MS);
 
+	mgr_usb_start(m);
 	pthread_mutex_lock(&m->mu);
 	while (!m->stopping) {
 		uint64_t seen = m->generation;
@@ -497,12 +744,15 @@ static void *mgr_main(void *arg)
 		pthread_mutex_unlock(&m->mu);
 		mgr_work(m, &next_poll, &next_retry);
 		pthread_mutex_lock(&m->mu);
-		/* a bump during the work (a reader gone) means: look again */
-		if (m->generation == seen && !m->stopping)
+		/* a bump or a hotplug event during the work means: look again */
+		if (m->generation == seen && m->nusbq == 0 &&
+		    !m->usbq_overflow && !m->stopping)
 			mgr_cond_wait(m, next_poll < next_retry ? next_poll :
 							    next_retry);
 	}
 	pthread_mutex_unlock(&m->mu);
+	/* after this no hotplug callback touches m */
+	ccid_tp_libusb_hotplug_stop(&m->hotplug);
 	return NULL;
 }
 
@@ -605,6 +855,7 @@ void ccid_manager_free(struct ccid_manager **mp)
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->mu);
 	free(m->eps);
+	free(m->failed);
 	free(m->readers);
 	free(m->entries);
 	free(m->problems);

@@ -63,7 +63,18 @@ int ccid_manager_problem_err(const struct ccid_manager *m, size_t index);
  *  - a usbredir endpoint whose reader is gone, or that could not be
  *    reached, is retried every CCID_MANAGER_RETRY_MS, so a restarted
  *    virtual reader comes back under the same name;
- *  - (libusb hotplug arrives with the Real USB issue.)
+ *  - USB readers (unless CCIDKIT_LIBUSB=0, or libusb is unusable here)
+ *    follow the devices: libusb hotplug events when libusb has them and
+ *    udevd runs (the callback only queues bus:address; this thread opens
+ *    the device, so a reader is listed within ~100 ms of its arrival),
+ *    else a rescan every CCID_MANAGER_RETRY_MS (the polling fallback).
+ *    A device that leaves marks its readers gone (CCID_E_NO_DEVICE to
+ *    whoever holds one) and they leave the list.  A device that cannot
+ *    be opened (permissions, another program holding it) is tried again
+ *    every CCID_MANAGER_RETRY_MS while present.  Identical readers get
+ *    NN = the smallest free index for their base name, as pcscd does;
+ *  - the event thread also holds the libusb hotplug registration; both
+ *    end in ccid_manager_free (no thread is left behind).
  * Once watching, the entry list may change at any time: read it only
  * under ccid_manager_lock(), and take a reader reference to keep one.
  * Not watching (the CLI), the list is fixed at creation and needs no lock. */

@@ -20,6 +20,8 @@
 #include "ccid/transport.h"
 #include "ccid/usbdesc.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <libusb.h>
 
@@ -39,6 +42,7 @@
 struct tp_usb {
 	struct ccid_transport base; /* first: transport.h */
 	libusb_device_handle *h;
+	int sys_fd; /* our usbfs file under a wrapped handle, or -1 */
 	uint8_t ep_bulk_in, ep_bulk_out, ep_intr_in;
 	uint16_t intr_mps;
 
@@ -418,6 +422,8 @@ static void usb_close(struct ccid_transport *tp)
 	free(t->intr_buf);
 	libusb_release_interface(t->h, tp->info.bInterfaceNumber);
 	libusb_close(t->h);
+	if (t->sys_fd >= 0)
+		close(t->sys_fd); /* libusb_close leaves a wrapped fd open */
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
@@ -526,22 +532,65 @@ static void read_strings(libusb_device_handle *h,
 	read_string(h, lang, iInterface, info->interface);
 }
 
+/* What the user can do about a reader we cannot open. */
 static void open_hint(const struct ccid_usb_info *info, int err)
 {
 	const char *hint = "";
 
 	if (err == CCID_E_ACCESS)
-		hint = ": install the udev rule or run as a member of the "
-		       "right group";
+		hint = ": no permission on the USB device node; install "
+		       "ccidkit's udev rule (60-ccidkit.rules, then `udevadm "
+		       "trigger` and replug) or ask the administrator";
 	else if (err == CCID_E_BUSY)
-		hint = ": another program (pcscd?) holds the reader";
+		hint = ": another program holds the reader (pcscd? stop it: "
+		       "`systemctl stop pcscd.socket pcscd.service`)";
+	else if (err == CCID_E_NO_DEVICE)
+		hint = ": it was unplugged while being opened";
 	ccid_log_err("cannot use the reader at %s (%04x:%04x): %s%s",
 		     info->location, info->idVendor, info->idProduct,
 		     ccid_strerror(err), hint);
 }
 
+/* Where a device is, and how to open it: through libusb's device list,
+ * or (wrap) by opening its usbfs node ourselves.  The second is for a
+ * device the context has not heard of: without udevd (containers, the
+ * test guest) libusb's udev backend never updates the list of a context
+ * that stays alive. */
+struct usb_where {
+	uint8_t bus, addr;
+	bool wrap;
+};
+
+/* Open /dev/bus/usb/BBB/DDD and hand it to libusb (libusb >= 1.0.23). */
+static int usb_wrap(libusb_context *ctx, uint8_t bus, uint8_t addr, int *fd,
+		    libusb_device_handle **h)
+{
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "/dev/bus/usb/%03u/%03u", bus, addr);
+	*fd = open(path, O_RDWR | O_CLOEXEC);
+	if (*fd < 0)
+		return errno == EACCES || errno == EPERM ? CCID_E_ACCESS :
+		       errno == ENOENT || errno == ENODEV ? CCID_E_NO_DEVICE :
+							    CCID_E_IO;
+#if defined(LIBUSB_API_VERSION) && LIBUSB_API_VERSION >= 0x01000107
+	rc = libusb_wrap_sys_device(ctx, (intptr_t)*fd, h);
+#else
+	(void)ctx;
+	(void)h;
+	rc = LIBUSB_ERROR_NOT_SUPPORTED;
+#endif
+	if (rc < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return usb_err(rc);
+}
+
 /* Open, detach the kernel driver, claim: a new transport in *out. */
-static int usb_open_if(libusb_device *dev,
+static int usb_open_if(libusb_context *ctx, libusb_device *dev,
+		       const struct usb_where *w,
 		       const struct libusb_device_descriptor *dd,
 		       const struct libusb_interface_descriptor *d,
 		       struct ccid_usb_info *info, struct tp_usb **out)
@@ -549,11 +598,14 @@ static int usb_open_if(libusb_device *dev,
 	libusb_device_handle *h = NULL;
 	struct tp_usb *t;
 	pthread_condattr_t ca;
-	int rc;
+	int rc, fd = -1;
 
-	rc = libusb_open(dev, &h);
+	if (w->wrap)
+		rc = usb_wrap(ctx, w->bus, w->addr, &fd, &h);
+	else
+		rc = usb_err(libusb_open(dev, &h));
 	if (rc < 0)
-		return usb_err(rc);
+		return rc;
 	read_strings(h, dd, d->iInterface, info);
 	libusb_set_auto_detach_kernel_driver(h, 1); /* fails harmlessly off Linux */
 	rc = libusb_claim_interface(h, d->bInterfaceNumber);
@@ -562,11 +614,14 @@ static int usb_open_if(libusb_device *dev,
 		if (rc == 0)
 			libusb_release_interface(h, d->bInterfaceNumber);
 		libusb_close(h);
+		if (fd >= 0)
+			close(fd);
 		return rc < 0 ? usb_err(rc) : CCID_E_NOMEM;
 	}
 	t->base.ops = &usb_ops;
 	t->base.info = *info;
 	t->h = h;
+	t->sys_fd = fd;
 	if_endpoints(d, &t->ep_bulk_in, &t->ep_bulk_out, &t->ep_intr_in,
 		     &t->intr_mps);
 	if (t->intr_mps == 0)
@@ -580,14 +635,58 @@ static int usb_open_if(libusb_device *dev,
 	return CCID_OK;
 }
 
+/* Vendor-class (0xFF) readers that carry a CCID class descriptor anyway
+ * (research/readers.md §1, the same IDs as udev/readers.list; the udev
+ * check compares the two).  Only these are claimed: a 0xFF interface is
+ * anybody's, and claiming detaches its kernel driver.  Sorted. */
+static const uint32_t vendor_ccid_ids[] = {
+	0x046a003e, 0x04e65111, 0x04e6511a, 0x04e65120, 0x04e65121,
+	0x04e6512b, 0x04e6512c, 0x04e65291, 0x04e65292, 0x04e6e003,
+	0x076b532a, 0x076b5340, 0x08e61359, 0x08e62202, 0x08e6ace0,
+	0x09730003, 0x09be0002, 0x0c4b0300, 0x0d464081, 0x1a746354,
+	0x1a746356, 0x1db20600, 0x413c2100,
+};
+
+static bool vendor_ccid_known(uint16_t vid, uint16_t pid)
+{
+	uint32_t id = (uint32_t)vid << 16 | pid;
+
+	for (size_t i = 0; i < sizeof(vendor_ccid_ids) / sizeof(vendor_ccid_ids[0]); i++)
+		if (vendor_ccid_ids[i] == id)
+			return true;
+	return false;
+}
+
+/* The CCID class descriptor of interface d when d is a CCID interface we
+ * drive: class 0x0B, or a listed vendor-class reader; NULL otherwise. */
+static const uint8_t *if_ccid(const struct libusb_device_descriptor *dd,
+			      const struct libusb_interface_descriptor *d)
+{
+	const uint8_t *cd;
+
+	if (d->bInterfaceClass == USB_CLASS_VENDOR &&
+	    !vendor_ccid_known(dd->idVendor, dd->idProduct))
+		return NULL;
+	if (d->bInterfaceClass != USB_CLASS_CCID &&
+	    d->bInterfaceClass != USB_CLASS_VENDOR)
+		return NULL;
+	cd = if_class_desc(d);
+	if (cd == NULL)
+		ccid_log_err("%04x:%04x interface %u: CCID without class "
+			     "descriptor", dd->idVendor, dd->idProduct,
+			     d->bInterfaceNumber);
+	return cd;
+}
+
 /* One CCID interface: describe it, open it, hand it to found(). */
-static void usb_found_if(libusb_device *dev,
+static void usb_found_if(libusb_device *dev, const struct usb_where *w,
 			 const struct libusb_device_descriptor *dd,
 			 const struct libusb_interface_descriptor *d,
 			 const uint8_t *cd, ccid_tp_found_cb found, void *arg)
 {
 	struct ccid_usb_info info;
 	struct tp_usb *t = NULL;
+	libusb_context *ctx = NULL;
 	uint8_t in, out, intr;
 	uint16_t mps;
 	int rc;
@@ -603,18 +702,19 @@ static void usb_found_if(libusb_device *dev,
 	info.has_interrupt = intr != 0;
 	memcpy(info.class_desc, cd, CCID_DESC_LEN);
 	info.class_desc_len = CCID_DESC_LEN;
+	info.usb_bus = w->bus;
+	info.usb_addr = w->addr;
 	snprintf(info.location, sizeof(info.location), "usb:%03u:%03u:%u",
-		 libusb_get_bus_number(dev), libusb_get_device_address(dev),
-		 d->bInterfaceNumber);
+		 info.usb_bus, info.usb_addr, d->bInterfaceNumber);
 	if (in == 0 || out == 0) {
 		ccid_log_err("%s: CCID interface without bulk endpoints",
 			     info.location);
 		found(arg, NULL, &info, CCID_E_PROTO);
 		return;
 	}
-	rc = ctx_ref(NULL); /* the transport's own reference */
+	rc = ctx_ref(&ctx); /* the transport's own reference */
 	if (rc == CCID_OK) {
-		rc = usb_open_if(dev, dd, d, &info, &t);
+		rc = usb_open_if(ctx, dev, w, dd, d, &info, &t);
 		if (rc < 0)
 			ctx_unref();
 	}
@@ -628,9 +728,10 @@ static void usb_found_if(libusb_device *dev,
 	found(arg, &t->base, &t->base.info, CCID_OK);
 }
 
-/* Every CCID interface (alternate setting 0) of one device. */
-static int usb_scan_device(libusb_device *dev, ccid_tp_found_cb found,
-			   void *arg)
+/* Every CCID interface (alternate setting 0) of one device; with found
+ * NULL, only count them (no I/O: cached descriptors). */
+static int usb_scan_device(libusb_device *dev, const struct usb_where *w,
+			   ccid_tp_found_cb found, void *arg)
 {
 	struct libusb_device_descriptor dd;
 	struct libusb_config_descriptor *cfg = NULL;
@@ -638,57 +739,259 @@ static int usb_scan_device(libusb_device *dev, ccid_tp_found_cb found,
 
 	if (libusb_get_device_descriptor(dev, &dd) < 0)
 		return 0;
+	if (dd.bDeviceClass == LIBUSB_CLASS_HUB)
+		return 0;
 	if (libusb_get_active_config_descriptor(dev, &cfg) < 0)
 		return 0; /* unconfigured, or not readable: not ours */
 	for (int i = 0; i < cfg->bNumInterfaces; i++) {
 		const struct libusb_interface *itf = &cfg->interface[i];
-		const struct libusb_interface_descriptor *d;
 		const uint8_t *cd;
 
 		if (itf->num_altsetting < 1)
 			continue;
-		d = &itf->altsetting[0];
-		if (d->bInterfaceClass != USB_CLASS_CCID &&
-		    d->bInterfaceClass != USB_CLASS_VENDOR)
+		cd = if_ccid(&dd, &itf->altsetting[0]);
+		if (cd == NULL)
 			continue;
-		cd = if_class_desc(d);
-		if (cd == NULL) {
-			if (d->bInterfaceClass == USB_CLASS_CCID)
-				ccid_log_err("%04x:%04x interface %u: CCID "
-					     "without class descriptor",
-					     dd.idVendor, dd.idProduct,
-					     d->bInterfaceNumber);
-			continue;
-		}
-		usb_found_if(dev, &dd, d, cd, found, arg);
+		if (found != NULL)
+			usb_found_if(dev, w, &dd, &itf->altsetting[0], cd,
+				     found, arg);
 		n++;
 	}
 	libusb_free_config_descriptor(cfg);
 	return n;
 }
 
-int ccid_tp_libusb_scan(ccid_tp_found_cb found, void *arg)
+/* The device list under a context reference (released by list_end). */
+static ssize_t list_begin(libusb_device ***list)
 {
-	libusb_device **list = NULL;
 	libusb_context *ctx = NULL;
 	ssize_t count;
-	int rc, n = 0;
+	int rc = ctx_ref(&ctx);
 
-	if (found == NULL)
-		return CCID_E_INVAL;
-	rc = ctx_ref(&ctx);
 	if (rc < 0)
 		return rc;
-	count = libusb_get_device_list(ctx, &list);
+	count = libusb_get_device_list(ctx, list);
 	if (count < 0) {
 		ccid_log_err("cannot list USB devices: %s",
 			     libusb_strerror((int)count));
 		ctx_unref();
 		return usb_err((int)count);
 	}
-	for (ssize_t i = 0; i < count; i++)
-		n += usb_scan_device(list[i], found, arg);
+	return count;
+}
+
+static void list_end(libusb_device **list)
+{
 	libusb_free_device_list(list, 1);
 	ctx_unref();
+}
+
+int ccid_tp_libusb_scan(ccid_tp_found_cb found, void *arg)
+{
+	libusb_device **list = NULL;
+	ssize_t count;
+	int n = 0;
+
+	if (found == NULL)
+		return CCID_E_INVAL;
+	count = list_begin(&list);
+	if (count < 0)
+		return (int)count;
+	for (ssize_t i = 0; i < count; i++) {
+		struct usb_where w = {
+			.bus = libusb_get_bus_number(list[i]),
+			.addr = libusb_get_device_address(list[i]),
+		};
+
+		n += usb_scan_device(list[i], &w, found, arg);
+	}
+	list_end(list);
 	return n;
+}
+
+/* A device the context's list does not have (see struct usb_where). */
+static int usb_open_wrapped(uint8_t bus, uint8_t addr, ccid_tp_found_cb found,
+			    void *arg)
+{
+	struct usb_where w = { .bus = bus, .addr = addr, .wrap = true };
+	libusb_device_handle *h = NULL;
+	libusb_context *ctx = NULL;
+	int fd = -1, n = ctx_ref(&ctx);
+
+	if (n < 0)
+		return n;
+	n = usb_wrap(ctx, bus, addr, &fd, &h);
+	if (n == CCID_E_NO_DEVICE)
+		n = CCID_E_NOT_FOUND;
+	if (n == CCID_OK) {
+		/* the descriptors came with the wrap: no I/O to scan them */
+		n = usb_scan_device(libusb_get_device(h), &w, found, arg);
+		libusb_close(h);
+		close(fd);
+	}
+	ctx_unref();
+	return n;
+}
+
+int ccid_tp_libusb_open_device(uint8_t bus, uint8_t addr,
+			       ccid_tp_found_cb found, void *arg)
+{
+	struct usb_where w = { .bus = bus, .addr = addr };
+	libusb_device **list = NULL;
+	ssize_t count;
+	int n = CCID_E_NOT_FOUND;
+
+	if (found == NULL)
+		return CCID_E_INVAL;
+	count = list_begin(&list);
+	if (count < 0)
+		return (int)count;
+	for (ssize_t i = 0; i < count; i++)
+		if (libusb_get_bus_number(list[i]) == bus &&
+		    libusb_get_device_address(list[i]) == addr) {
+			n = usb_scan_device(list[i], &w, found, arg);
+			break;
+		}
+	list_end(list);
+	if (n == CCID_E_NOT_FOUND)
+		n = usb_open_wrapped(bus, addr, found, arg);
+	return n;
+}
+
+/* A private context each time: a fresh enumeration of sysfs, right even
+ * where the shared context's list is stale (no udevd). */
+int ccid_tp_libusb_list(uint16_t *ids, size_t cap)
+{
+	libusb_context *ctx = NULL;
+	libusb_device **list = NULL;
+	ssize_t count;
+	size_t n = 0;
+
+	if (ids == NULL && cap > 0)
+		return CCID_E_INVAL;
+	if (libusb_init(&ctx) < 0)
+		return CCID_E_NOT_SUPPORTED;
+	count = libusb_get_device_list(ctx, &list);
+	if (count < 0) {
+		libusb_exit(ctx);
+		return usb_err((int)count);
+	}
+	for (ssize_t i = 0; i < count; i++) {
+		struct usb_where w = {
+			.bus = libusb_get_bus_number(list[i]),
+			.addr = libusb_get_device_address(list[i]),
+		};
+
+		if (usb_scan_device(list[i], &w, NULL, NULL) == 0)
+			continue;
+		if (n < cap)
+			ids[n] = (uint16_t)(w.bus << 8 | w.addr);
+		n++;
+	}
+	libusb_free_device_list(list, 1);
+	libusb_exit(ctx);
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* ---- hotplug ---- */
+
+struct ccid_tp_hotplug {
+	libusb_context *ctx;
+	libusb_hotplug_callback_handle handle;
+	pthread_mutex_t mu; /* held while cb runs, so stop can wait for it */
+	bool stopped;
+	ccid_tp_hotplug_cb cb;
+	void *arg;
+};
+
+/* Runs on the libusb event thread: libusb forbids synchronous I/O here,
+ * so only the IDs travel on (libusb 1.0 API docs, "Device hotplug event
+ * notification"). */
+static int LIBUSB_CALL hotplug_event(libusb_context *ctx, libusb_device *dev,
+				     libusb_hotplug_event ev, void *user)
+{
+	struct ccid_tp_hotplug *hp = user;
+
+	(void)ctx;
+	pthread_mutex_lock(&hp->mu);
+	if (!hp->stopped)
+		hp->cb(hp->arg, ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED,
+		       libusb_get_bus_number(dev),
+		       libusb_get_device_address(dev));
+	pthread_mutex_unlock(&hp->mu);
+	return 0; /* stay registered */
+}
+
+int ccid_tp_libusb_hotplug_start(ccid_tp_hotplug_cb cb, void *arg,
+				 struct ccid_tp_hotplug **out)
+{
+	struct ccid_tp_hotplug *hp;
+	int rc;
+
+	if (cb == NULL || out == NULL)
+		return CCID_E_INVAL;
+	*out = NULL;
+	if (!libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG))
+		return CCID_E_NOT_SUPPORTED;
+	/* libusb's Linux backend hears of devices from udevd (its monitor
+	 * listens to udev's events, not the kernel's): without udevd the
+	 * callbacks would never come */
+#ifdef __linux__
+	if (access("/run/udev/control", F_OK) != 0) {
+		ccid_log_info("udevd is not running: no USB hotplug events");
+		return CCID_E_NOT_SUPPORTED;
+	}
+#endif
+	hp = calloc(1, sizeof(*hp));
+	if (hp == NULL)
+		return CCID_E_NOMEM;
+	hp->cb = cb;
+	hp->arg = arg;
+	pthread_mutex_init(&hp->mu, NULL);
+	rc = ctx_ref(&hp->ctx);
+	if (rc == CCID_OK) {
+		rc = usb_err(libusb_hotplug_register_callback(
+			hp->ctx,
+			LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+				LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
+			0, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
+			LIBUSB_HOTPLUG_MATCH_ANY, hotplug_event, hp,
+			&hp->handle));
+		if (rc < 0)
+			ctx_unref();
+	}
+	if (rc == CCID_OK) {
+		rc = evt_ensure(); /* callbacks run on the event thread */
+		if (rc < 0) {
+			libusb_hotplug_deregister_callback(hp->ctx, hp->handle);
+			ctx_unref();
+		}
+	}
+	if (rc < 0) {
+		pthread_mutex_destroy(&hp->mu);
+		free(hp);
+		return rc;
+	}
+	*out = hp;
+	return CCID_OK;
+}
+
+void ccid_tp_libusb_hotplug_stop(struct ccid_tp_hotplug **hpp)
+{
+	struct ccid_tp_hotplug *hp;
+
+	if (hpp == NULL || *hpp == NULL)
+		return;
+	hp = *hpp;
+	*hpp = NULL;
+	/* waits for a callback in progress; later ones return at once */
+	pthread_mutex_lock(&hp->mu);
+	hp->stopped = true;
+	pthread_mutex_unlock(&hp->mu);
+	/* libusb calls hotplug callbacks holding its callback-list lock,
+	 * which deregistering takes too: once this returns, none runs */
+	libusb_hotplug_deregister_callback(hp->ctx, hp->handle);
+	ctx_unref();
+	pthread_mutex_destroy(&hp->mu);
+	free(hp);
 }

@@ -43,6 +43,10 @@ struct ccid_usb_info {
 	/* The raw CCID class descriptor (CCID 1.1 §5.1), as found. */
 	uint8_t class_desc[64];
 	size_t class_desc_len;
+	/* tp_libusb: libusb's bus number and device address (both >= 1);
+	 * 0, 0 for other transports.  Hotplug departures name these. */
+	uint8_t usb_bus;
+	uint8_t usb_addr;
 };
 
 struct ccid_transport;
@@ -108,5 +112,41 @@ int ccid_tp_usbredir_open(const char *endpoint, uint64_t deadline,
 typedef void (*ccid_tp_found_cb)(void *arg, struct ccid_transport *tp,
 				 const struct ccid_usb_info *info, int err);
 int ccid_tp_libusb_scan(ccid_tp_found_cb found, void *arg);
+
+/* The same for one device, named by libusb bus number and device address
+ * (from a hotplug event or ccid_tp_libusb_list): found() is called for
+ * each of its CCID interfaces.  Returns how many (0: no CCID interface),
+ * CCID_E_NOT_FOUND when no such device is present, or another negative
+ * ccid_err when USB cannot be used.  Synchronous I/O: never call it from
+ * a hotplug callback. */
+int ccid_tp_libusb_open_device(uint8_t bus, uint8_t addr,
+			       ccid_tp_found_cb found, void *arg);
+
+/* Which devices with a CCID interface are present now, without opening
+ * any: ids[i] = bus << 8 | address, up to cap of them.  A fresh libusb
+ * enumeration each call (a long-lived context's list goes stale where
+ * udevd does not run).  Returns the total count (may exceed cap) or a
+ * negative ccid_err (CCID_E_NOT_SUPPORTED: no USB here).  The polling
+ * fallback. */
+int ccid_tp_libusb_list(uint16_t *ids, size_t cap);
+
+/* Hotplug.  cb(arg, arrived, bus, addr) for every USB device that arrives
+ * (arrived = true) or leaves; it runs on the libusb event thread, where
+ * libusb forbids synchronous I/O: it must only record the event and wake
+ * someone (then ccid_tp_libusb_open_device from that thread).
+ * CCID_E_NOT_SUPPORTED when libusb has no hotplug on this system
+ * (LIBUSB_CAP_HAS_HOTPLUG) or udevd is not running (libusb's Linux
+ * backend learns of devices from udevd): poll with ccid_tp_libusb_list.
+ * ccid_tp_libusb_open_device also opens devices the shared context has
+ * not enumerated (by their usbfs node), for that case.
+ * The registration holds the libusb context and runs its event thread
+ * until ccid_tp_libusb_hotplug_stop, after which cb runs nowhere. */
+struct ccid_tp_hotplug;
+typedef void (*ccid_tp_hotplug_cb)(void *arg, bool arrived, uint8_t bus,
+				   uint8_t addr);
+int ccid_tp_libusb_hotplug_start(ccid_tp_hotplug_cb cb, void *arg,
+				 struct ccid_tp_hotplug **out);
+/* NULL allowed; clears the pointer.  Not from inside cb. */
+void ccid_tp_libusb_hotplug_stop(struct ccid_tp_hotplug **hp);
 
 #endif

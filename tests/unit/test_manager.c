@@ -29,6 +29,7 @@
 #include "ccid/manager.h"
 #include "ccid/reader.h"
 #include "ccid/slot.h"
+#include "ccid/transport.h"
 
 #define VR_NAME "ccidkit Virtual Reader"
 
@@ -286,7 +287,7 @@ static int wait_count(struct ccid_manager *m, size_t n, const char *name,
 			n > 0 ? ccid_manager_entry(m, n - 1) : NULL;
 
 		if (ccid_manager_count(m) == n &&
-		    (n == 0 || strcmp(e->name, name) == 0))
+		    (n == 0 || name == NULL || strcmp(e->name, name) == 0))
 			break;
 		err = ccid_manager_wait(m, deadline);
 		if (err != CCID_OK)
@@ -542,6 +543,114 @@ static void test_free_while_waiting(void **state)
 	vr_stop(&v);
 }
 
+/* Threads of this process now (/proc/self/task). */
+static int thread_count(void)
+{
+	char cmd[64];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls /proc/%d/task | wc -l", (int)getpid());
+	f = popen(cmd, "r");
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	pclose(f);
+	return n;
+}
+
+/* tp_libusb's device-level entry points answer exactly, with or without
+ * USB on this machine (bus 250 does not exist anywhere). */
+static void found_none(void *arg, struct ccid_transport *tp,
+		       const struct ccid_usb_info *info, int err)
+{
+	(void)tp;
+	(void)info;
+	(void)err;
+	(*(int *)arg)++;
+}
+
+static void hotplug_none(void *arg, bool arrived, uint8_t bus, uint8_t addr)
+{
+	(void)arrived;
+	(void)bus;
+	(void)addr;
+	(*(int *)arg)++;
+}
+
+static void test_libusb_device_api(void **state)
+{
+	struct ccid_tp_hotplug *hp = NULL;
+	uint16_t ids[4];
+	int calls = 0, n;
+
+	(void)state;
+	assert_int_equal(ccid_tp_libusb_open_device(1, 1, NULL, NULL),
+			 CCID_E_INVAL);
+	n = ccid_tp_libusb_open_device(250, 127, found_none, &calls);
+	assert_true(n == CCID_E_NOT_FOUND || n == CCID_E_NOT_SUPPORTED);
+	assert_int_equal(calls, 0);
+	assert_int_equal(ccid_tp_libusb_list(NULL, 4), CCID_E_INVAL);
+	n = ccid_tp_libusb_list(ids, 4);
+	assert_true(n >= 0 || n == CCID_E_NOT_SUPPORTED);
+	assert_int_equal(ccid_tp_libusb_hotplug_start(NULL, NULL, &hp),
+			 CCID_E_INVAL);
+	n = ccid_tp_libusb_hotplug_start(hotplug_none, &calls, &hp);
+	if (n == CCID_OK) {
+		assert_non_null(hp);
+		ccid_tp_libusb_hotplug_stop(&hp);
+	} else {
+		assert_int_equal(n, CCID_E_NOT_SUPPORTED);
+	}
+	assert_null(hp);
+	ccid_tp_libusb_hotplug_stop(&hp); /* NULL is fine */
+	assert_int_equal(calls, 0);
+}
+
+/* With USB watching on (CCIDKIT_LIBUSB unset: hotplug or the polling
+ * rescan, whichever this machine has), a usbredir reader is listed,
+ * left alone by the USB rescans (same name, no spurious generation
+ * bump), leaves and comes back as before; free is prompt and leaves no
+ * thread behind (libusb's event thread included). */
+static void test_usb_watch_coexists(void **state)
+{
+	struct vr v;
+	struct ccid_manager *m = NULL;
+	int before = thread_count();
+	size_t base;
+	uint64_t g, t0;
+	char name[CCID_READERNAME_MAX];
+
+	(void)state;
+	assert_true(before > 0);
+	vr_start(&v, "u", "--card=test");
+	unsetenv("CCIDKIT_LIBUSB");
+	setenv("CCIDKIT_USBREDIR", v.sock, 1);
+	assert_int_equal(ccid_manager_new(ccid_deadline_in(5000), &m), CCID_OK);
+	assert_int_equal(ccid_manager_problem_count(m), 0);
+	base = ccid_manager_count(m) - 1; /* real USB readers, if any */
+	assert_int_equal(ccid_manager_watch(m), CCID_OK);
+	usleep(2500 * 1000); /* two rescans of the polling fallback */
+	ccid_manager_lock(m);
+	assert_int_equal(ccid_manager_count(m), base + 1);
+	g = ccid_manager_generation(m);
+	ccid_manager_unlock(m);
+	usleep(1200 * 1000);
+	assert_int_equal(mgr_gen(m), g);
+	vr_stop(&v);
+	assert_int_equal(wait_count(m, base, NULL, 2000), CCID_OK);
+	vr_start(&v, "u", "--card=test");
+	snprintf(name, sizeof(name), "%s 00 00", VR_NAME);
+	assert_int_equal(wait_count(m, base + 1, name, 3000), CCID_OK);
+	assert_int_equal(ccid_manager_problem_count(m), 0);
+	t0 = ccid_now_ms();
+	ccid_manager_free(&m);
+	assert_true(ccid_now_ms() - t0 < 2500);
+	assert_int_equal(thread_count(), before);
+	vr_stop(&v);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -575,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_name_truncated_to_127),
 		cmocka_unit_test(test_empty_environment),
 		cmocka_unit_test(test_bad_endpoints_are_problems),
+		cmocka_unit_test(test_libusb_device_api),
 	};
 	const struct CMUnitTest live[] = {
 		cmocka_unit_test_teardown(test_watch_interrupt, vr_teardown),
@@ -585,6 +695,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_broadcast_wakes, vr_teardown),
 		cmocka_unit_test_teardown(test_wait_timeout, vr_teardown),
 		cmocka_unit_test_teardown(test_free_while_waiting, vr_teardown),
+		cmocka_unit_test_teardown(test_usb_watch_coexists, vr_teardown),
 	};
 	int failed;
 
