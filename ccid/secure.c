@@ -179,16 +179,9 @@ static int t1_prologue(struct ccid_reader *r, unsigned slot, uint8_t *teo,
 	*t1 = NULL;
 	if (r->level != CCID_LEVEL_TPDU)
 		return CCID_OK;
-	p = ccid_slot_proto_current(r, slot);
-	if (p == NULL) {
-		/* as ccid_slot_transmit: the ATR's default protocol */
-		err = ccid_slot_set_protocol_locked(r, slot, -1, deadline);
-		if (err != CCID_OK)
-			return err;
-		p = ccid_slot_proto_current(r, slot);
-		if (p == NULL)
-			return CCID_E_UNPOWERED;
-	}
+	err = ccid_slot_proto_get(r, slot, deadline, &p);
+	if (err != CCID_OK)
+		return err;
 	if (p->protocol != 1)
 		return CCID_OK;
 	if (apdu_len > p->t1.ifsc) {

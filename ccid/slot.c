@@ -122,6 +122,24 @@ struct ccid_slot_proto *ccid_slot_proto_current(struct ccid_reader *r,
 	return p;
 }
 
+int ccid_slot_proto_get(struct ccid_reader *r, unsigned slot,
+			uint64_t deadline, struct ccid_slot_proto **out)
+{
+	struct ccid_slot_proto *p = ccid_slot_proto_current(r, slot);
+	int err;
+
+	if (p == NULL) {
+		err = ccid_slot_set_protocol_locked(r, slot, -1, deadline);
+		if (err != CCID_OK)
+			return err;
+		p = ccid_slot_proto_current(r, slot);
+		if (p == NULL)
+			return CCID_E_UNPOWERED;
+	}
+	*out = p;
+	return CCID_OK;
+}
+
 static int power_off_locked(struct ccid_reader *r, unsigned slot,
 			    uint64_t deadline)
 {
@@ -503,19 +521,11 @@ static int transmit_tpdu(struct ccid_reader *r, unsigned slot,
 			 size_t cap, size_t *total, uint64_t deadline)
 {
 	struct ccid_slot_io io;
-	struct ccid_slot_proto *p = ccid_slot_proto_current(r, slot);
-	int err;
+	struct ccid_slot_proto *p;
+	int err = ccid_slot_proto_get(r, slot, deadline, &p);
 
-	if (p == NULL) {
-		/* nobody selected a protocol since power-on (ccidkit apdu):
-		 * the ATR's default one, as a card starts in (ISO 7816-3 §8.2) */
-		err = ccid_slot_set_protocol_locked(r, slot, -1, deadline);
-		if (err != CCID_OK)
-			return err;
-		p = ccid_slot_proto_current(r, slot);
-		if (p == NULL)
-			return CCID_E_UNPOWERED;
-	}
+	if (err != CCID_OK)
+		return err;
 	ccid_slot_io_init(&io, r, slot, p, deadline);
 	if (p->protocol == 0) {
 		err = ccid_t0_transceive(t0_xfer, &io, r->desc.bClassGetResponse,

@@ -87,6 +87,11 @@ int ccid_slot_set_protocol_locked(struct ccid_reader *r, unsigned slot,
 /* The protocol state for this power-up, or NULL when none was set. */
 struct ccid_slot_proto *ccid_slot_proto_current(struct ccid_reader *r,
 						 unsigned slot);
+/* The protocol state for this power-up; when nobody selected one since
+ * power-on (ccidkit apdu), the ATR's default one is set up first, as a card
+ * starts in it (ISO 7816-3 §8.2).  CCID_E_UNPOWERED without a card. */
+int ccid_slot_proto_get(struct ccid_reader *r, unsigned slot,
+			uint64_t deadline, struct ccid_slot_proto **out);
 /* Forget the protocol state (power-on, power-off). */
 void ccid_slot_proto_clear(struct ccid_reader *r, unsigned slot);
 /* IccPowerOff then IccPowerOn (a cold reset); the ATR is recorded. */
