@@ -34,6 +34,8 @@ static const struct err_row err_table[] = {
 	{ CCID_E_CMD_FAILED, "CCID_E_CMD_FAILED", "reader refused the command" },
 	{ CCID_E_NOT_FOUND, "CCID_E_NOT_FOUND", "not found" },
 	{ CCID_E_CANCELLED, "CCID_E_CANCELLED", "cancelled" },
+	{ CCID_E_RESET, "CCID_E_RESET",
+	  "the card was reset by another process" },
 };
 
 static const struct err_row *err_lookup(int err)

@@ -35,7 +35,8 @@ enum ccid_err {
 	CCID_E_CMD_FAILED = -20,    /* reader refused the command (other bError) */
 	CCID_E_NOT_FOUND = -21,     /* no such reader / slot / endpoint */
 	CCID_E_CANCELLED = -22,     /* cancelled by the caller */
-	CCID_E_LAST = -22
+	CCID_E_RESET = -23,         /* another process reset or re-powered the card */
+	CCID_E_LAST = -23
 };
 
 /* Never NULL; unknown values give "unknown error". */

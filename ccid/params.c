@@ -315,12 +315,36 @@ int ccid_slot_set_protocol(struct ccid_reader *r, unsigned slot, int protocol,
 
 	if (r == NULL || (protocol != 0 && protocol != 1))
 		return CCID_E_INVAL;
+	const struct ccid_slot_proto *p;
+
 	err = ccid_slot_begin(r, slot);
 	if (err != CCID_OK)
 		return err;
-	err = ccid_slot_set_protocol_locked(r, slot, protocol, deadline);
+	p = ccid_slot_proto_current(r, slot);
+	if (p == NULL) {
+		err = ccid_slot_set_protocol_locked(r, slot, protocol, deadline);
+	} else if (p->protocol != protocol) {
+		/* PPS only right after the ATR (ISO 7816-3 §9.1): another
+		 * process, or an earlier connection, chose already */
+		ccid_log_err("slot %u: the card already uses T=%d in this "
+			     "power-up", slot, p->protocol);
+		err = CCID_E_INVAL;
+	}
 	ccid_slot_end(r);
 	return err;
+}
+
+int ccid_slot_current_protocol(struct ccid_reader *r, unsigned slot)
+{
+	const struct ccid_slot_proto *p;
+	int proto;
+
+	if (ccid_slot_begin(r, slot) != CCID_OK)
+		return -1;
+	p = ccid_slot_proto_current(r, slot);
+	proto = p != NULL ? p->protocol : -1;
+	ccid_slot_end(r);
+	return proto;
 }
 
 int ccid_slot_escape(struct ccid_reader *r, unsigned slot, const uint8_t *in,

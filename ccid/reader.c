@@ -461,7 +461,9 @@ static int reader_init_sync(struct ccid_reader *r)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	err = pthread_cond_init(&r->state_cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (err != 0) {
+	if (err != 0 || pthread_mutex_init(&r->share_mu, NULL) != 0) {
+		if (err == 0)
+			pthread_cond_destroy(&r->state_cond);
 		pthread_mutex_destroy(&r->state_lock);
 		pthread_mutex_destroy(&r->io_lock);
 		return CCID_E_NOMEM;
@@ -473,10 +475,13 @@ static void reader_destroy(struct ccid_reader *r, bool sync)
 {
 	if (r->tp != NULL && r->intr_started)
 		r->tp->ops->intr_stop(r->tp);
+	if (sync)
+		ccid_reader_share_close(r);
 	ccid_transport_free(&r->tp);
 	free(r->tx);
 	free(r->rx);
 	if (sync) {
+		pthread_mutex_destroy(&r->share_mu);
 		pthread_cond_destroy(&r->state_cond);
 		pthread_mutex_destroy(&r->state_lock);
 		pthread_mutex_destroy(&r->io_lock);
@@ -526,23 +531,26 @@ static int reader_setup(struct ccid_reader *r)
 static int reader_probe_slots(struct ccid_reader *r, uint64_t deadline)
 {
 	static const uint8_t rfu[3] = { 0, 0, 0 };
+	int err;
 
-	for (unsigned n = 0; n < r->nslots; n++) {
+	pthread_mutex_lock(&r->io_lock);
+	err = ccid_reader_lease(r, -1, true);
+	for (unsigned n = 0; n < r->nslots && err == CCID_OK; n++) {
 		struct ccid_reply rep;
-		int err;
 
-		pthread_mutex_lock(&r->io_lock);
 		err = ccid_reader_command(r, PC_to_RDR_GetSlotStatus,
 					  (uint8_t)n, rfu, NULL, 0, &rep,
 					  deadline);
-		pthread_mutex_unlock(&r->io_lock);
-		if (err == CCID_E_NO_DEVICE)
-			return err;
-		if (err != CCID_OK)
+		if (err != CCID_OK && err != CCID_E_NO_DEVICE) {
 			ccid_log_err("%s: slot %u: GetSlotStatus failed: %s",
 				     r->base_name, n, ccid_strerror(err));
+			err = CCID_OK;
+		}
 	}
-	return CCID_OK;
+	if (r->leased)
+		ccid_reader_unlease(r);
+	pthread_mutex_unlock(&r->io_lock);
+	return err;
 }
 
 /* The manager's poller (readers without an interrupt pipe): the same
@@ -557,6 +565,14 @@ int ccid_reader_poll_status(struct ccid_reader *r, uint64_t deadline)
 	if (pthread_mutex_trylock(&r->io_lock) != 0)
 		return CCID_E_BUSY;
 	err = ccid_reader_is_gone(r) ? CCID_E_NO_DEVICE : CCID_OK;
+	if (err == CCID_OK)
+		err = ccid_reader_lease(r, -1, false);
+	if (err == CCID_E_BUSY) {
+		/* another process is exchanging: take its word for it */
+		pthread_mutex_unlock(&r->io_lock);
+		ccid_reader_share_refresh(r);
+		return CCID_OK;
+	}
 	for (unsigned n = 0; n < r->nslots && err == CCID_OK; n++) {
 		static const uint8_t rfu[3] = { 0, 0, 0 };
 		struct ccid_reply rep;
@@ -565,7 +581,11 @@ int ccid_reader_poll_status(struct ccid_reader *r, uint64_t deadline)
 					  (uint8_t)n, rfu, NULL, 0, &rep,
 					  deadline);
 	}
+	if (r->leased)
+		ccid_reader_unlease(r);
 	pthread_mutex_unlock(&r->io_lock);
+	if (err == CCID_OK)
+		ccid_reader_share_refresh(r); /* the others' connections */
 	return err;
 }
 
@@ -574,10 +594,14 @@ int ccid_reader_poll_status(struct ccid_reader *r, uint64_t deadline)
  * insertions and removals only, as pcscd's does. */
 static void reader_reset_counters(struct ccid_reader *r)
 {
+	pthread_mutex_lock(&r->share_mu);
 	pthread_mutex_lock(&r->state_lock);
-	for (unsigned n = 0; n < r->nslots; n++)
+	for (unsigned n = 0; n < r->nslots; n++) {
 		r->slot[n].changes = 0;
+		r->seen[n].loc_changes = 0;
+	}
 	pthread_mutex_unlock(&r->state_lock);
+	pthread_mutex_unlock(&r->share_mu);
 }
 
 int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
@@ -605,7 +629,11 @@ int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
 		return err;
 	}
 	err = reader_setup(r);
-	if (err == CCID_OK && tp->info.has_interrupt) {
+	if (err == CCID_OK)
+		err = ccid_reader_share_setup(r);
+	/* the interrupt pipe needs the interface claimed all the time: a
+	 * shared reader is polled instead (ccid/SHARING.md) */
+	if (err == CCID_OK && tp->info.has_interrupt && r->share == NULL) {
 		r->intr_started = tp->ops->intr_start(tp, reader_intr_cb, r) == CCID_OK;
 		/* without it, bulk replies still tell us about cards */
 		if (!r->intr_started)
@@ -687,6 +715,37 @@ void ccid_reader_note_power(struct ccid_reader *r, unsigned slot,
 	 * state: handles that knew the card before must notice (pcsc-abi.md:
 	 * SCARD_W_RESET_CARD) */
 	s->power_epoch++;
+	state_changed(r);
+	state_unlock(r, true);
+}
+
+void ccid_reader_adopt(struct ccid_reader *r, unsigned n,
+		       const struct ccid_share_slot *x, unsigned dchanges,
+		       bool repowered)
+{
+	struct ccid_slot_state *s = &r->slot[n];
+
+	if (dchanges == 0 && !repowered)
+		return;
+	pthread_mutex_lock(&r->state_lock);
+	s->present = x->present;
+	s->changes += dchanges;
+	if (repowered || !x->present) {
+		slot_unpower(s);
+		if (x->powered && x->atr_len <= CCID_ATR_MAX) {
+			s->powered = true;
+			memcpy(s->atr, x->atr, x->atr_len);
+			s->atr_len = x->atr_len;
+		}
+		s->power_epoch++;
+	}
+	state_changed(r);
+	state_unlock(r, true);
+}
+
+void ccid_reader_bump(struct ccid_reader *r)
+{
+	pthread_mutex_lock(&r->state_lock);
 	state_changed(r);
 	state_unlock(r, true);
 }

@@ -23,6 +23,7 @@
 #include "ccid/atr.h"
 #include "ccid/desc.h"
 #include "ccid/msg.h"
+#include "ccid/share.h"
 #include "ccid/t1.h"
 #include "ccid/transport.h"
 
@@ -67,6 +68,13 @@ struct ccid_slot_proto {
 	struct ccid_t1 t1;  /* T=1 engine state (sequence numbers, IFSC/IFSD) */
 };
 
+/* What a slot looked like at the last hand-over with the shared record
+ * (lease.c): the record's counters and ours, to tell who changed what. */
+struct ccid_share_seen {
+	uint32_t rec_epoch, rec_changes;
+	unsigned loc_epoch, loc_changes;
+};
+
 struct ccid_reader {
 	pthread_mutex_t io_lock;
 	pthread_mutex_t state_lock;
@@ -87,6 +95,20 @@ struct ccid_reader {
 	bool gone;
 	uint64_t generation;
 	struct ccid_slot_state slot[CCID_MAX_SLOTS];
+
+	/* Sharing with other processes (lease.c, ccid/SHARING.md).  share
+	 * NULL: the interface is claimed for the reader's whole life (a
+	 * transport without claim/release, CCIDKIT_SHARE=0, no lock dir). */
+	struct ccid_share *share;
+	pthread_mutex_t share_mu;  /* leased, synced, rec, seen */
+	bool leased;               /* we hold the lease and the claim */
+	bool synced;               /* seen[] is meaningful */
+	bool claimed_for_life;
+	struct ccid_share_rec rec; /* as last read or written */
+	struct ccid_share_seen seen[CCID_MAX_SLOTS];
+	uint32_t repowered;        /* under io_lock: slots another process
+				    * re-powered, found by this lease */
+	uint8_t peers[CCID_MAX_SLOTS]; /* under state_lock: enum ccid_share_mode */
 
 	/* friendly name: "iManufacturer iProduct [iInterface] (iSerial)" */
 	char base_name[128];
@@ -164,5 +186,43 @@ int ccid_reader_slot_state(struct ccid_reader *r, unsigned slot,
  * Returns CCID_OK (changed), CCID_E_NO_DEVICE, or CCID_E_TIMEOUT. */
 int ccid_reader_wait_change(struct ccid_reader *r, uint64_t since,
 			    uint64_t deadline);
+
+/* ---- sharing with other processes (lease.c, ccid/SHARING.md) ---- */
+
+/* ccid_reader_new: join the reader's shared state file, or (transport
+ * without claim, CCIDKIT_SHARE=0, no usable lock directory) claim the
+ * interface for the reader's life.  CCID_E_BUSY/ACCESS from that claim. */
+int ccid_reader_share_setup(struct ccid_reader *r);
+void ccid_reader_share_close(struct ccid_reader *r);
+/* Caller holds io_lock.  Take the lease (waiting for other processes when
+ * wait, else CCID_E_BUSY at once), claim the interface, and take over the
+ * slots' state from the record.  slot >= 0: also wait while another
+ * process holds that slot's transaction.  A no-op without sharing. */
+int ccid_reader_lease(struct ccid_reader *r, int slot, bool wait);
+/* Caller holds io_lock.  Write our state back, release the interface and
+ * the lease. */
+void ccid_reader_unlease(struct ccid_reader *r);
+/* Take over what other processes recorded (presence, power, ATR, event
+ * counts) without the lease, and what they hold (peers): for pollers and
+ * state queries.  Nothing while this process holds the lease. */
+void ccid_reader_share_refresh(struct ccid_reader *r);
+/* This process's connections / transaction on a slot (share.h); CCID_OK
+ * without sharing.  CCID_E_BUSY: another process's conflicts. */
+int ccid_reader_share_conn(struct ccid_reader *r, unsigned slot,
+			   enum ccid_share_mode mode);
+int ccid_reader_share_txn(struct ccid_reader *r, unsigned slot, bool on);
+/* Other processes' connections on a slot, now.  (The manager's poller
+ * wakes GetStatusChange waiters when they change, within its period.) */
+enum ccid_share_mode ccid_reader_share_peers(struct ccid_reader *r,
+					     unsigned slot);
+
+/* For lease.c: replace slot n's presence and power with the record's
+ * (x): dchanges insertions/removals happened elsewhere, repowered: the
+ * card was powered on, off or reset elsewhere (power_epoch moves). */
+void ccid_reader_adopt(struct ccid_reader *r, unsigned n,
+		       const struct ccid_share_slot *x, unsigned dchanges,
+		       bool repowered);
+/* For lease.c: something only other processes see changed (peers). */
+void ccid_reader_bump(struct ccid_reader *r);
 
 #endif

@@ -329,7 +329,7 @@ int ccid_slot_secure(struct ccid_reader *r, unsigned slot, int op,
 		err = CCID_E_NOT_SUPPORTED;
 	}
 	if (err == CCID_OK)
-		err = ccid_slot_begin(r, slot);
+		err = ccid_slot_begin_card(r, slot);
 	if (err == CCID_OK) {
 		err = secure_locked(r, slot, &q, resp, cap, resp_len,
 				    secure_deadline(pin_struct[0], deadline));

@@ -28,23 +28,43 @@
 
 static const uint8_t rfu3[3] = { 0, 0, 0 };
 
-/* Validate the slot, take io_lock, refuse a gone reader. */
+/* Validate the slot, take io_lock, refuse a gone reader, take the lease
+ * of a reader shared with other processes (waiting while another process
+ * exchanges or holds this slot's transaction). */
 int ccid_slot_begin(struct ccid_reader *r, unsigned slot)
 {
+	int err;
+
 	if (r == NULL)
 		return CCID_E_INVAL;
 	if (slot >= r->nslots)
 		return CCID_E_NOT_FOUND;
 	pthread_mutex_lock(&r->io_lock);
-	if (ccid_reader_is_gone(r)) {
+	err = ccid_reader_is_gone(r) ? CCID_E_NO_DEVICE :
+	      ccid_reader_lease(r, (int)slot, true);
+	if (err != CCID_OK)
 		pthread_mutex_unlock(&r->io_lock);
-		return CCID_E_NO_DEVICE;
-	}
-	return CCID_OK;
+	return err;
+}
+
+int ccid_slot_begin_card(struct ccid_reader *r, unsigned slot)
+{
+	struct ccid_slot_state st;
+	int err = ccid_slot_begin(r, slot);
+
+	if (err != CCID_OK || (r->repowered & (1u << slot)) == 0)
+		return err;
+	/* another process powered, reset or lost the card since we last
+	 * looked: the caller's idea of it is stale (pcsc-abi.md: RESET) */
+	ccid_reader_slot_state(r, slot, &st, NULL);
+	ccid_slot_end(r);
+	return !st.present ? CCID_E_NO_CARD :
+	       !st.powered ? CCID_E_UNPOWERED : CCID_E_RESET;
 }
 
 void ccid_slot_end(struct ccid_reader *r)
 {
+	ccid_reader_unlease(r);
 	pthread_mutex_unlock(&r->io_lock);
 }
 
@@ -237,8 +257,25 @@ static int power_on_locked(struct ccid_reader *r, unsigned slot,
 	return err;
 }
 
-int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
-		       size_t cap, size_t *atr_len, uint64_t deadline)
+/* Under io_lock: copy the ATR of a card that is already powered. */
+static bool slot_powered_atr(struct ccid_reader *r, unsigned slot,
+			     uint8_t *atr, size_t cap, size_t *atr_len, int *err)
+{
+	struct ccid_slot_state st;
+
+	if (ccid_reader_slot_state(r, slot, &st, NULL) != CCID_OK ||
+	    !st.present || !st.powered || st.atr_len == 0)
+		return false;
+	*atr_len = st.atr_len;
+	*err = st.atr_len > cap ? CCID_E_OVERFLOW : CCID_OK;
+	if (*err == CCID_OK)
+		memcpy(atr, st.atr, st.atr_len);
+	return true;
+}
+
+static int slot_power(struct ccid_reader *r, unsigned slot, uint8_t *atr,
+		      size_t cap, size_t *atr_len, bool reset,
+		      uint64_t deadline)
 {
 	struct ccid_reply rep;
 	int err;
@@ -249,6 +286,10 @@ int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
 	err = ccid_slot_begin(r, slot);
 	if (err != CCID_OK)
 		return err;
+	if (!reset && slot_powered_atr(r, slot, atr, cap, atr_len, &err)) {
+		ccid_slot_end(r);
+		return err;
+	}
 	err = power_on_locked(r, slot, &rep, deadline);
 	if (err == CCID_OK) {
 		slot_record_power(r, slot, rep.data, rep.dwLength);
@@ -260,6 +301,18 @@ int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
 	}
 	ccid_slot_end(r);
 	return err;
+}
+
+int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
+		       size_t cap, size_t *atr_len, uint64_t deadline)
+{
+	return slot_power(r, slot, atr, cap, atr_len, true, deadline);
+}
+
+int ccid_slot_power_up(struct ccid_reader *r, unsigned slot, uint8_t *atr,
+		       size_t cap, size_t *atr_len, uint64_t deadline)
+{
+	return slot_power(r, slot, atr, cap, atr_len, false, deadline);
 }
 
 int ccid_slot_repower_locked(struct ccid_reader *r, unsigned slot,
@@ -586,7 +639,7 @@ int ccid_slot_transmit(struct ccid_reader *r, unsigned slot,
 	    (resp == NULL && cap > 0))
 		return CCID_E_INVAL;
 	*resp_len = 0;
-	err = ccid_slot_begin(r, slot);
+	err = ccid_slot_begin_card(r, slot);
 	if (err != CCID_OK)
 		return err;
 	err = transmit_locked(r, slot, apdu, apdu_len, &acc, deadline);

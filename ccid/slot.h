@@ -14,6 +14,11 @@
  * number, take io_lock, refuse a gone reader (CCID_E_NOT_FOUND,
  * CCID_E_NO_DEVICE); on CCID_OK the caller ends with ccid_slot_end(). */
 int ccid_slot_begin(struct ccid_reader *r, unsigned slot);
+/* The same for an operation on the card the caller knows (transmit,
+ * secure): when the lease finds that another process powered, reset or
+ * lost the card meanwhile, nothing is held and CCID_E_RESET (or
+ * CCID_E_NO_CARD / CCID_E_UNPOWERED) is returned. */
+int ccid_slot_begin_card(struct ccid_reader *r, unsigned slot);
 void ccid_slot_end(struct ccid_reader *r);
 
 /* PC_to_RDR_GetSlotStatus → *status (enum ccid_icc_status). */
@@ -29,6 +34,16 @@ int ccid_slot_get_status(struct ccid_reader *r, unsigned slot,
  * The ATR is copied to (atr, cap) and recorded in the slot state. */
 int ccid_slot_power_on(struct ccid_reader *r, unsigned slot, uint8_t *atr,
 		       size_t cap, size_t *atr_len, uint64_t deadline);
+
+/* The same, unless the card is powered already (by this process or,
+ * for a shared reader, another one: checked under the lease): then its
+ * ATR, without touching it. */
+int ccid_slot_power_up(struct ccid_reader *r, unsigned slot, uint8_t *atr,
+		       size_t cap, size_t *atr_len, uint64_t deadline);
+
+/* The protocol set up for the card's current power-up (0: T=0, 1: T=1),
+ * by this process or another; -1 when none yet.  Takes the lease. */
+int ccid_slot_current_protocol(struct ccid_reader *r, unsigned slot);
 
 /* PC_to_RDR_IccPowerOff. */
 int ccid_slot_power_off(struct ccid_reader *r, unsigned slot,

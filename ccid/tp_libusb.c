@@ -45,6 +45,7 @@ struct tp_usb {
 	int sys_fd; /* our usbfs file under a wrapped handle, or -1 */
 	uint8_t ep_bulk_in, ep_bulk_out, ep_intr_in;
 	uint16_t intr_mps;
+	bool claimed; /* by the thread holding the reader's io_lock */
 
 	pthread_mutex_t mu; /* everything below */
 	pthread_cond_t cond;
@@ -412,6 +413,34 @@ static void usb_intr_stop(struct ccid_transport *tp)
 	pthread_mutex_unlock(&t->mu);
 }
 
+static void open_hint(const struct ccid_usb_info *info, int err);
+
+static int usb_claim(struct ccid_transport *tp)
+{
+	struct tp_usb *t = tp_of(tp);
+	int rc, err;
+
+	if (t->claimed)
+		return CCID_OK;
+	rc = libusb_claim_interface(t->h, tp->info.bInterfaceNumber);
+	if (rc == 0) {
+		t->claimed = true;
+		return CCID_OK;
+	}
+	err = usb_result(t, rc);
+	open_hint(&tp->info, err);
+	return err;
+}
+
+static void usb_release(struct ccid_transport *tp)
+{
+	struct tp_usb *t = tp_of(tp);
+
+	if (t->claimed)
+		libusb_release_interface(t->h, tp->info.bInterfaceNumber);
+	t->claimed = false;
+}
+
 static void usb_close(struct ccid_transport *tp)
 {
 	struct tp_usb *t = tp_of(tp);
@@ -420,7 +449,7 @@ static void usb_close(struct ccid_transport *tp)
 	if (t->intr_xfer != NULL)
 		libusb_free_transfer(t->intr_xfer);
 	free(t->intr_buf);
-	libusb_release_interface(t->h, tp->info.bInterfaceNumber);
+	usb_release(tp);
 	libusb_close(t->h);
 	if (t->sys_fd >= 0)
 		close(t->sys_fd); /* libusb_close leaves a wrapped fd open */
@@ -437,6 +466,8 @@ static const struct ccid_transport_ops usb_ops = {
 	.control = usb_control,
 	.intr_start = usb_intr_start,
 	.intr_stop = usb_intr_stop,
+	.claim = usb_claim,
+	.release = usb_release,
 	.close = usb_close,
 };
 
@@ -542,8 +573,10 @@ static void open_hint(const struct ccid_usb_info *info, int err)
 		       "ccidkit's udev rule (60-ccidkit.rules, then `udevadm "
 		       "trigger` and replug) or ask the administrator";
 	else if (err == CCID_E_BUSY)
-		hint = ": another program holds the reader (pcscd? stop it: "
-		       "`systemctl stop pcscd.socket pcscd.service`)";
+		hint = ": another program holds the reader and does not share "
+		       "it (pcscd? stop it: `systemctl stop pcscd.socket "
+		       "pcscd.service`; or a ccidkit run with CCIDKIT_SHARE=0 or "
+		       "another CCIDKIT_LOCK_DIR)";
 	else if (err == CCID_E_NO_DEVICE)
 		hint = ": it was unplugged while being opened";
 	ccid_log_err("cannot use the reader at %s (%04x:%04x): %s%s",
@@ -588,7 +621,8 @@ static int usb_wrap(libusb_context *ctx, uint8_t bus, uint8_t addr, int *fd,
 	return usb_err(rc);
 }
 
-/* Open, detach the kernel driver, claim: a new transport in *out. */
+/* Open (detaching a kernel driver happens at each claim): a new
+ * transport in *out.  Claiming is the reader's business (usb_claim). */
 static int usb_open_if(libusb_context *ctx, libusb_device *dev,
 		       const struct usb_where *w,
 		       const struct libusb_device_descriptor *dd,
@@ -608,15 +642,12 @@ static int usb_open_if(libusb_context *ctx, libusb_device *dev,
 		return rc;
 	read_strings(h, dd, d->iInterface, info);
 	libusb_set_auto_detach_kernel_driver(h, 1); /* fails harmlessly off Linux */
-	rc = libusb_claim_interface(h, d->bInterfaceNumber);
-	t = rc < 0 ? NULL : calloc(1, sizeof(*t));
+	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		if (rc == 0)
-			libusb_release_interface(h, d->bInterfaceNumber);
 		libusb_close(h);
 		if (fd >= 0)
 			close(fd);
-		return rc < 0 ? usb_err(rc) : CCID_E_NOMEM;
+		return CCID_E_NOMEM;
 	}
 	t->base.ops = &usb_ops;
 	t->base.info = *info;

@@ -75,6 +75,14 @@ struct ccid_transport_ops {
 	int (*intr_start)(struct ccid_transport *tp, ccid_intr_cb cb, void *arg);
 	/* Stop deliveries; when it returns, cb runs nowhere and never again. */
 	void (*intr_stop)(struct ccid_transport *tp);
+	/* Optional (NULL: the transport has nothing to claim).  Claim the
+	 * USB interface for this process / give it back (usbfs lets one
+	 * process at a time claim it; ccid/SHARING.md).  Only while claimed
+	 * may bulk, control and interrupt ops run.  claim: CCID_E_BUSY when
+	 * another program holds it (logged with what to do), CCID_E_NO_DEVICE.
+	 * release of an unclaimed interface does nothing. */
+	int (*claim)(struct ccid_transport *tp);
+	void (*release)(struct ccid_transport *tp);
 	/* Release the interface and everything else; frees tp. */
 	void (*close)(struct ccid_transport *tp);
 };
@@ -103,7 +111,7 @@ int ccid_tp_usbredir_open(const char *endpoint, uint64_t deadline,
 			  struct ccid_transport **out);
 
 /* tp_libusb.c — find every USB interface of class 0x0B (CCID) on the
- * system and open+claim each.  For each one found, calls found(arg, tp,
+ * system and open each (unclaimed: the reader claims it, see claim).  For each one found, calls found(arg, tp,
  * info, err): on success err == 0 and the callee takes ownership of tp; on
  * failure tp is NULL, err says why (CCID_E_ACCESS, CCID_E_BUSY, ...), and
  * info describes the device as far as it was read.  Returns the number of

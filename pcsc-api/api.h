@@ -33,6 +33,9 @@
 /* How often a thread blocked behind another handle's transaction looks
  * whether the card went away (pcsc-lite's client retries every 100 ms). */
 #define API_TX_POLL_MS 100u
+/* How often BeginTransaction retries while another process holds the
+ * transaction (ccid/SHARING.md). */
+#define API_TX_SHARE_POLL_MS 5u
 /* The legacy "any protocol" value pcscd still accepts (winscard.c). */
 #define API_PROTOCOL_ANY_OLD 0x1000u
 /* The hotplug pseudo-reader of SCardGetStatusChange (pcsc-abi.md §6.3). */
@@ -166,9 +169,20 @@ LONG api_card_check(struct api_card *c, struct ccid_slot_state *st);
  * SCARD_E_INVALID_HANDLE if c got disconnected meanwhile,
  * SCARD_E_SHARING_VIOLATION under PCSCLITE_NO_BLOCKING. */
 LONG api_wait_tx(struct api_card *c);
-/* power_lock held, no other lock: PC_to_RDR_IccPowerOn, recording the
- * ATR (or muteness) of the current insertion in s. */
-LONG api_power_on(struct api_slot *s);
+/* Under api.lock: api_wait_tx, then the transaction lock other processes
+ * see (waiting for theirs, SCARD_E_SHARING_VIOLATION under
+ * PCSCLITE_NO_BLOCKING).  On success the caller makes c the owner. */
+LONG api_tx_take(struct api_card *c);
+/* Under api.lock: end the slot's transaction (here and for the others). */
+void api_tx_drop(struct api_slot *s);
+/* Under api.lock: tell other processes what this one holds on the slot
+ * (handles, exclusive).  SCARD_E_SHARING_VIOLATION when it conflicts with
+ * theirs (logged); lowering never fails. */
+LONG api_share_publish(struct api_slot *s, unsigned handles, bool exclusive);
+/* power_lock held, no other lock: PC_to_RDR_IccPowerOn (reset: always;
+ * else only when nobody powered the card yet), recording the ATR (or
+ * muteness) of the current insertion in s. */
+LONG api_power_on(struct api_slot *s, bool reset);
 /* Under api.lock: let go of the reader (Disconnect, ReleaseContext). */
 void api_card_detach(struct api_card *c);
 /* Under api.lock: drop a transaction whose card was removed. */

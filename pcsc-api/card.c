@@ -15,14 +15,39 @@
 /* ------------------------------------------------------------------ */
 /* Shared by every handle function                                    */
 
+void api_tx_drop(struct api_slot *s)
+{
+	s->tx_owner = 0;
+	s->tx_depth = 0;
+	ccid_reader_share_txn(s->reader, s->slot, false);
+	api_broadcast();
+}
+
 void api_tx_expire(struct api_slot *s, const struct ccid_slot_state *st)
 {
 	/* readerfactory.c drops the reader lock when the card goes */
-	if (s->tx_owner != 0 && (!st->present || st->changes != s->tx_changes)) {
-		s->tx_owner = 0;
-		s->tx_depth = 0;
-		api_broadcast();
+	if (s->tx_owner != 0 && (!st->present || st->changes != s->tx_changes))
+		api_tx_drop(s);
+}
+
+LONG api_share_publish(struct api_slot *s, unsigned handles, bool exclusive)
+{
+	enum ccid_share_mode m = exclusive ? CCID_SHARE_EXCL :
+				 handles > 0 ? CCID_SHARE_SHARED :
+					       CCID_SHARE_NONE;
+	int err = ccid_reader_share_conn(s->reader, s->slot, m);
+
+	if (err == CCID_E_BUSY) {
+		if (m == CCID_SHARE_EXCL)
+			ccid_log_info("%s: cannot have the card exclusively: "
+				      "another process is connected to it",
+				      s->name);
+		else
+			ccid_log_info("%s: another process has the card "
+				      "exclusively", s->name);
+		return SCARD_E_SHARING_VIOLATION;
 	}
+	return err == CCID_OK ? SCARD_S_SUCCESS : api_err(err);
 }
 
 LONG api_card_check(struct api_card *c, struct ccid_slot_state *st)
@@ -48,6 +73,28 @@ static bool api_no_blocking(void)
 	if (cached < 0)
 		cached = getenv("PCSCLITE_NO_BLOCKING") != NULL;
 	return cached;
+}
+
+LONG api_tx_take(struct api_card *c)
+{
+	struct api_slot *s = c->slot;
+
+	for (;;) {
+		LONG rv = api_wait_tx(c);
+		int err;
+
+		if (rv != SCARD_S_SUCCESS || s->tx_owner == c->id)
+			return rv;
+		/* free in this process: now the other processes */
+		err = ccid_reader_share_txn(s->reader, s->slot, true);
+		if (err == CCID_OK)
+			return SCARD_S_SUCCESS;
+		if (err != CCID_E_BUSY)
+			return api_err(err);
+		if (api_no_blocking())
+			return SCARD_E_SHARING_VIOLATION;
+		api_wait_ms(API_TX_SHARE_POLL_MS);
+	}
 }
 
 LONG api_wait_tx(struct api_card *c)
@@ -79,13 +126,12 @@ void api_card_detach(struct api_card *c)
 
 	if (c->disconnected)
 		return;
-	if (s->tx_owner == c->id) {
-		s->tx_owner = 0;
-		s->tx_depth = 0;
-	}
+	if (s->tx_owner == c->id)
+		api_tx_drop(s);
 	s->handles--;
 	if (c->share == SCARD_SHARE_EXCLUSIVE)
 		s->exclusive = false;
+	api_share_publish(s, s->handles, s->exclusive); /* never refused */
 	api_card_unlist(c);
 	api_broadcast();
 }
@@ -103,13 +149,14 @@ static void api_card_learn(struct api_card *c, const struct ccid_slot_state *st)
 /* ------------------------------------------------------------------ */
 /* Power and protocol (power_lock held, no other lock)                */
 
-LONG api_power_on(struct api_slot *s)
+LONG api_power_on(struct api_slot *s, bool reset)
 {
 	uint8_t atr[CCID_ATR_MAX];
 	size_t len = 0;
 	struct ccid_slot_state st;
-	int err = ccid_slot_power_on(s->reader, s->slot, atr, sizeof(atr),
-				     &len, ccid_deadline_in(API_IO_MS));
+	int err = (reset ? ccid_slot_power_on : ccid_slot_power_up)(
+		s->reader, s->slot, atr, sizeof(atr), &len,
+		ccid_deadline_in(API_IO_MS));
 
 	ccid_reader_slot_state(s->reader, s->slot, &st, NULL);
 	api_lock();
@@ -197,6 +244,14 @@ static LONG api_negotiate(struct api_slot *s, DWORD preferred, DWORD *out)
 		return SCARD_E_PROTO_MISMATCH;
 	proto = (want & dflt) ? dflt :
 		(want & SCARD_PROTOCOL_T1) ? SCARD_PROTOCOL_T1 : SCARD_PROTOCOL_T0;
+	/* another process may have chosen for this power-up already */
+	switch (ccid_slot_current_protocol(s->reader, s->slot)) {
+	case 0: proto = SCARD_PROTOCOL_T0; break;
+	case 1: proto = SCARD_PROTOCOL_T1; break;
+	default: break;
+	}
+	if ((proto & preferred) == 0)
+		return SCARD_E_PROTO_MISMATCH;
 	err = ccid_slot_set_protocol(s->reader, s->slot,
 				     proto == SCARD_PROTOCOL_T1 ? 1 : 0,
 				     ccid_deadline_in(API_IO_MS));
@@ -205,6 +260,8 @@ static LONG api_negotiate(struct api_slot *s, DWORD preferred, DWORD *out)
 	if (err != CCID_OK)
 		return err == CCID_E_NO_DEVICE ? SCARD_E_READER_UNAVAILABLE :
 		       err == CCID_E_NO_CARD ? SCARD_E_NO_SMARTCARD :
+		       err == CCID_E_INVAL ? SCARD_E_PROTO_MISMATCH :
+		       err == CCID_E_RESET ? SCARD_W_RESET_CARD :
 		       SCARD_W_UNRESPONSIVE_CARD; /* PPS failed, winscard.c */
 	/* a PPS the card refused re-powers it (ISO 7816-3 §9.3): the
 	 * protocol belongs to the power-up that exists now */
@@ -242,7 +299,7 @@ static LONG api_card_ready(struct api_slot *s, DWORD preferred, DWORD *proto)
 	if (!st.present)
 		return SCARD_E_NO_SMARTCARD;
 	if (!st.powered) {
-		rv = api_power_on(s);
+		rv = api_power_on(s, false);
 		if (rv != SCARD_S_SUCCESS)
 			return rv;
 	}
@@ -306,18 +363,21 @@ static LONG api_connect_slot(struct api_ctx *ctx, struct api_slot *s,
 
 	api_lock();
 	rv = api_sharing_ok(s, share);
+	/* reserve our place among the processes before touching the card */
+	if (rv == SCARD_S_SUCCESS)
+		rv = api_share_publish(s, s->handles + 1, s->exclusive ||
+				       share == SCARD_SHARE_EXCLUSIVE);
 	api_unlock();
 	if (rv != SCARD_S_SUCCESS)
 		return rv;
-	if (share != SCARD_SHARE_DIRECT) {
+	if (share != SCARD_SHARE_DIRECT)
 		rv = api_card_ready(s, preferred, &proto);
-		if (rv != SCARD_S_SUCCESS)
-			return rv;
-	}
-	if (ccid_reader_slot_state(s->reader, s->slot, &st, NULL) != CCID_OK)
-		return SCARD_E_READER_UNAVAILABLE;
+	if (rv == SCARD_S_SUCCESS &&
+	    ccid_reader_slot_state(s->reader, s->slot, &st, NULL) != CCID_OK)
+		rv = SCARD_E_READER_UNAVAILABLE;
 	api_lock();
-	rv = api_sharing_ok(s, share);
+	if (rv == SCARD_S_SUCCESS)
+		rv = api_sharing_ok(s, share);
 	if (rv == SCARD_S_SUCCESS && !ctx->released)
 		rv = api_card_new(ctx, s, out);
 	else if (rv == SCARD_S_SUCCESS)
@@ -333,6 +393,8 @@ static LONG api_connect_slot(struct api_ctx *ctx, struct api_slot *s,
 		if (share == SCARD_SHARE_EXCLUSIVE)
 			s->exclusive = true;
 	}
+	/* what this process holds now (an undo when it failed) */
+	api_share_publish(s, s->handles, s->exclusive);
 	api_unlock();
 	return rv;
 }
@@ -406,7 +468,7 @@ static LONG api_reconnect_card(struct api_card *c, DWORD share,
 		if (init == SCARD_UNPOWER_CARD)
 			rv = api_power_off(s);
 		if (rv == SCARD_S_SUCCESS)
-			rv = api_power_on(s); /* warm reset when powered */
+			rv = api_power_on(s, true); /* cold reset */
 		api_lock();
 		s->resets++; /* every other handle: SCARD_W_RESET_CARD */
 		api_unlock();
@@ -473,6 +535,9 @@ LONG SCardReconnect(SCARDHANDLE hCard, DWORD dwShareMode,
 		rv = api_wait_tx(c);
 		if (rv == SCARD_S_SUCCESS)
 			rv = api_reshare_ok(c, dwShareMode);
+		if (rv == SCARD_S_SUCCESS)
+			rv = api_share_publish(c->slot, c->slot->handles,
+					       dwShareMode == SCARD_SHARE_EXCLUSIVE);
 		api_unlock();
 	}
 	if (rv == SCARD_S_SUCCESS) {
@@ -494,6 +559,9 @@ LONG SCardReconnect(SCARDHANDLE hCard, DWORD dwShareMode,
 		api_card_learn(c, &st); /* clears the RESET/REMOVED mark */
 		*pdwActiveProtocol = proto;
 	}
+	if (!c->disconnected)
+		api_share_publish(c->slot, c->slot->handles,
+				  c->slot->exclusive);
 	api_card_put_locked(c);
 	api_unlock();
 	api_notify_sharing();
@@ -512,7 +580,7 @@ static void api_dispose(struct api_slot *s, DWORD disposition)
 	    !st.present)
 		return;
 	if (disposition == SCARD_RESET_CARD)
-		api_power_on(s); /* the reset; its result is nobody's error */
+		api_power_on(s, true); /* the reset; its result is nobody's error */
 	else
 		api_power_off(s);
 	api_lock();
@@ -590,6 +658,8 @@ LONG SCardStatus(SCARDHANDLE hCard, LPSTR mszReaderName,
 	rv = api_card_get(hCard, &c);
 	if (rv != SCARD_S_SUCCESS)
 		API_RETURN(rv);
+	/* what other processes did to the card (reset, removal) */
+	ccid_reader_share_refresh(c->slot->reader);
 	api_lock();
 	rv = api_wait_tx(c);
 	if (rv == SCARD_S_SUCCESS)
@@ -604,6 +674,9 @@ LONG SCardStatus(SCARDHANDLE hCard, LPSTR mszReaderName,
 		if (st.present && s->atr_known && s->atr_changes == st.changes) {
 			atr_len = s->atr_len;
 			memcpy(atr, s->atr, atr_len);
+		} else if (st.present && st.powered) {
+			atr_len = st.atr_len; /* powered by another process */
+			memcpy(atr, st.atr, atr_len);
 		}
 		snprintf(name, sizeof(name), "%s", s->name);
 	}

@@ -96,7 +96,7 @@ static void gsc_read_atr(struct api_slot *s)
 	api_unlock();
 	if (!known && st.present && !st.powered) {
 		API_TRACE("%s: powering the card to read its ATR", s->name);
-		api_power_on(s);
+		api_power_on(s, false);
 	}
 	pthread_mutex_unlock(&s->power_lock);
 }
@@ -143,11 +143,14 @@ static DWORD gsc_card_bits(DWORD cur, bool present, bool mute, DWORD *ev)
  * change, only INUSE ↔ EXCLUSIVE and in-use → free. */
 static DWORD gsc_share_bits(DWORD cur, const struct api_slot *s, DWORD *ev)
 {
-	if (s->exclusive) {
+	/* and what other processes hold (ccid/SHARING.md) */
+	enum ccid_share_mode peers = ccid_reader_share_peers(s->reader, s->slot);
+
+	if (s->exclusive || peers == CCID_SHARE_EXCL) {
 		*ev |= SCARD_STATE_EXCLUSIVE;
 		return (cur & SCARD_STATE_INUSE) ? SCARD_STATE_CHANGED : 0;
 	}
-	if (s->handles > 0) {
+	if (s->handles > 0 || peers == CCID_SHARE_SHARED) {
 		if (!(*ev & SCARD_STATE_PRESENT))
 			return 0;
 		*ev |= SCARD_STATE_INUSE;
@@ -185,6 +188,10 @@ static bool gsc_eval_reader(SCARD_READERSTATE *rs, struct api_slot *s)
 		mute = s->mute;
 		rs->cbAtr = s->atr_len;
 		memcpy(rs->rgbAtr, s->atr, s->atr_len);
+	} else if (st.present && st.powered) {
+		/* powered by another process */
+		rs->cbAtr = st.atr_len;
+		memcpy(rs->rgbAtr, st.atr, st.atr_len);
 	}
 	ev |= gsc_card_bits(cur, st.present, mute, &ev);
 	ev |= gsc_share_bits(cur, s, &ev);

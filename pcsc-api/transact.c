@@ -22,9 +22,11 @@ LONG SCardBeginTransaction(SCARDHANDLE hCard)
 	api_lock();
 	/* blocks while another handle holds it, as pcsc-lite's client does
 	 * by retrying; then the card must still be the one we know */
-	rv = api_wait_tx(c);
+	rv = api_tx_take(c);
 	if (rv == SCARD_S_SUCCESS)
 		rv = api_card_check(c, &st);
+	if (rv != SCARD_S_SUCCESS && c->slot->tx_owner == 0)
+		ccid_reader_share_txn(c->slot->reader, c->slot->slot, false);
 	if (rv == SCARD_S_SUCCESS) {
 		struct api_slot *s = c->slot;
 
@@ -50,7 +52,7 @@ static void api_end_dispose(struct api_card *c, DWORD disposition)
 	if (disposition == SCARD_UNPOWER_CARD)
 		ccid_slot_power_off(s->reader, s->slot,
 				    ccid_deadline_in(API_IO_MS));
-	api_power_on(s);
+	api_power_on(s, true);
 	api_lock();
 	s->resets++;
 	s->proto_valid = false;
@@ -88,10 +90,8 @@ LONG SCardEndTransaction(SCARDHANDLE hCard, DWORD dwDisposition)
 		api_end_dispose(c, dwDisposition);
 	api_lock();
 	if (rv == SCARD_S_SUCCESS && c->slot->tx_owner == c->id &&
-	    --c->slot->tx_depth == 0) {
-		c->slot->tx_owner = 0;
-		api_broadcast();
-	}
+	    --c->slot->tx_depth == 0)
+		api_tx_drop(c->slot);
 	api_card_put_locked(c);
 	api_unlock();
 	API_RETURN(rv);

@@ -1076,11 +1076,6 @@ static void test_tpdu_pps_refused(void **state)
 		FAKE_IN("82 07000000 00 05 00 00 01 11 10 00 4D 00 20 00"),
 		FAKE_OUT("6F 05000000 00 06 00 00 00 00 C1 01 FE 3E"),
 		FAKE_IN("80 05000000 00 06 00 00 00 00 E1 01 FE 1E"),
-		/* again: SetParameters at Fd/Dd only, S(IFS) with N(S) reset */
-		FAKE_OUT("61 07000000 00 07 01 00 00 11 10 00 4D 00 20 00"),
-		FAKE_IN("82 07000000 00 07 00 00 01 11 10 00 4D 00 20 00"),
-		FAKE_OUT("6F 05000000 00 08 00 00 00 00 C1 01 FE 3E"),
-		FAKE_IN("80 05000000 00 08 00 00 00 00 E1 01 FE 1E"),
 	};
 	struct fx x;
 	struct ccid_slot_state st0, st1;
@@ -1094,7 +1089,12 @@ static void test_tpdu_pps_refused(void **state)
 	st1 = slot_state(&x, 0, NULL);
 	assert_true(st1.powered);
 	assert_int_equal(st1.power_epoch, st0.power_epoch + 2);
+	/* again in the same power-up: already T=1, nothing is sent (PPS
+	 * belongs right after the ATR); the other protocol is refused */
+	x.f->ops = 0;
 	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 0, D5S), CCID_E_INVAL);
+	assert_int_equal(x.f->ops, 0);
 	fx_close(&x);
 }
 
