@@ -57,3 +57,20 @@ const char *ccid_errname(int err)
 	const struct err_row *row = err_lookup(err);
 	return row ? row->name : "CCID_E_UNKNOWN";
 }
+
+const char *ccid_err_hint(int err)
+{
+	switch (err) {
+	case CCID_E_ACCESS:
+		return "no permission on the USB device node: install ccidkit's "
+		       "udev rule (60-ccidkit.rules), then `udevadm trigger` "
+		       "and replug, or ask the administrator";
+	case CCID_E_BUSY:
+		return "another program holds the reader and does not share it "
+		       "(pcscd? `systemctl stop pcscd.socket pcscd.service`; or "
+		       "a ccidkit run with CCIDKIT_SHARE=0 or another "
+		       "CCIDKIT_LOCK_DIR)";
+	default:
+		return "";
+	}
+}

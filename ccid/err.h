@@ -41,6 +41,10 @@ enum ccid_err {
 
 /* Never NULL; unknown values give "unknown error". */
 const char *ccid_strerror(int err);
+/* What a user can do about a reader that cannot be opened with err
+ * (CCID_E_ACCESS, CCID_E_BUSY): one sentence, or "" when there is nothing
+ * to say.  Never NULL. */
+const char *ccid_err_hint(int err);
 /* Stable identifier, e.g. "CCID_E_TIMEOUT"; never NULL. */
 const char *ccid_errname(int err);
 

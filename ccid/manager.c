@@ -255,8 +255,10 @@ static int mgr_take_transport(struct ccid_manager *m,
 	err = ccid_reader_new(tp, deadline, &r);
 	if (err != CCID_OK) {
 		if (report)
-			mgr_problem(m, err, "%s: cannot use this reader: %s (%s)",
-				    where, ccid_strerror(err), ccid_errname(err));
+			mgr_problem(m, err, "%s: cannot use this reader: %s (%s)%s%s",
+				    where, ccid_strerror(err), ccid_errname(err),
+				    ccid_err_hint(err)[0] ? "; " : "",
+				    ccid_err_hint(err));
 		else
 			ccid_log_dbg("%s: cannot use this reader: %s", where,
 				     ccid_strerror(err));
@@ -341,11 +343,13 @@ static void mgr_libusb_found(void *arg, struct ccid_transport *tp,
 		if (err != CCID_E_NO_DEVICE)
 			mgr_failed_add(m, info->usb_bus, info->usb_addr);
 		if (!m->live)
-			mgr_problem(m, err, "%s (%04X:%04X %s %s): cannot open: %s (%s)",
+			mgr_problem(m, err, "%s (%04X:%04X %s %s): cannot open: %s (%s)%s%s",
 				    info->location, info->idVendor,
 				    info->idProduct, info->manufacturer,
 				    info->product, ccid_strerror(err),
-				    ccid_errname(err));
+				    ccid_errname(err),
+				    ccid_err_hint(err)[0] ? "; " : "",
+				    ccid_err_hint(err));
 		return;
 	}
 	{

@@ -566,22 +566,13 @@ static void read_strings(libusb_device_handle *h,
 /* What the user can do about a reader we cannot open. */
 static void open_hint(const struct ccid_usb_info *info, int err)
 {
-	const char *hint = "";
+	const char *hint = err == CCID_E_NO_DEVICE ?
+			   "it was unplugged while being opened" :
+			   ccid_err_hint(err);
 
-	if (err == CCID_E_ACCESS)
-		hint = ": no permission on the USB device node; install "
-		       "ccidkit's udev rule (60-ccidkit.rules, then `udevadm "
-		       "trigger` and replug) or ask the administrator";
-	else if (err == CCID_E_BUSY)
-		hint = ": another program holds the reader and does not share "
-		       "it (pcscd? stop it: `systemctl stop pcscd.socket "
-		       "pcscd.service`; or a ccidkit run with CCIDKIT_SHARE=0 or "
-		       "another CCIDKIT_LOCK_DIR)";
-	else if (err == CCID_E_NO_DEVICE)
-		hint = ": it was unplugged while being opened";
-	ccid_log_err("cannot use the reader at %s (%04x:%04x): %s%s",
+	ccid_log_err("cannot use the reader at %s (%04x:%04x): %s%s%s",
 		     info->location, info->idVendor, info->idProduct,
-		     ccid_strerror(err), hint);
+		     ccid_strerror(err), hint[0] ? ": " : "", hint);
 }
 
 /* Where a device is, and how to open it: through libusb's device list,

@@ -123,11 +123,12 @@ def check(ok, what):
 
 
 class Worker:
-    def __init__(self, name):
+    def __init__(self, name, env=None):
         self.name = name
         self.p = subprocess.Popen([sys.executable, __file__, LIB, "--worker"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True, bufsize=1)
+                                  text=True, bufsize=1,
+                                  env=dict(os.environ, **(env or {})))
         self.pending = None
 
     def send(self, cmd):
@@ -251,6 +252,20 @@ def conductor():
     for w in (a, b):
         w.do("exit")
         w.p.wait()
+    # 7. a process that does not share (CCIDKIT_SHARE=0) keeps the readers:
+    #    the others are told who to blame, and get them back when it ends
+    ccidkit = os.environ.get("CCIDKIT", "ccidkit")
+    c = Worker("C", {"CCIDKIT_SHARE": "0"})
+    check(c.answer() == "ready 0", "a process with CCIDKIT_SHARE=0")
+    cli = subprocess.run([ccidkit, "list"], capture_output=True, text=True, timeout=60)
+    check(cli.returncode == 5 and "does not share it" in cli.stderr,
+          "`ccidkit list` meanwhile: exit %d (5: busy), says why: %s" %
+          (cli.returncode, cli.stderr.strip().splitlines()[-1:] if cli.stderr else ""))
+    c.do("exit")
+    c.p.wait()
+    cli = subprocess.run([ccidkit, "list"], capture_output=True, text=True, timeout=60)
+    check(cli.returncode == 0 and cli.stdout.count("\n") == 2,
+          "`ccidkit list` after it ended: exit %d" % cli.returncode)
     print("PASS" if fails == 0 else "FAIL: %d" % fails, flush=True)
     return 1 if fails else 0
 
