@@ -48,14 +48,16 @@ if [ "${1:-}" = --inside ]; then
 		[ $rc -eq 0 ] || { echo "  exit code $rc: $(cat "$TMP/err")"; ok=0; }
 		cut -d' ' -f2- "$TMP/list" | sort >"$TMP/names"
 		if ! diff -u "$(expect "ccidkit Virtual Reader (A1) 00 00: card present" \
-			"ccidkit Virtual Reader (B2) 00 00: card present")" "$TMP/names"; then ok=0; fi
-		[ "$(cut -d' ' -f1 "$TMP/list" | tr '\n' ' ')" = "0: 1: " ] ||
+			"ccidkit Virtual Reader (B2) 00 00: card present" \
+			"ccidkit Virtual Reader (B2) 00 01: card present")" "$TMP/names"; then ok=0; fi
+		[ "$(cut -d' ' -f1 "$TMP/list" | tr '\n' ' ')" = "0: 1: 2: " ] ||
 			{ echo "  indices:"; cat "$TMP/list"; ok=0; }
-		verdict "list: two vreaders, two USB readers" $ok
-		for r in A1 B2; do
-			check "apdu -r ($r): ECHO on each reader" 0 \
-				"$(expect "> 80 10 00 00 02 $r 00 02" "< $r 00" "SW: 90 00 (success)")" \
-				-- "$CCIDKIT" apdu -r "($r)" "80 10 00 00 02 $r 00 02"
+		verdict "list: two vreaders (one with two slots), three USB reader slots" $ok
+		for r in "A1) 00 00" "B2) 00 00" "B2) 00 01"; do
+			b=$(echo "$r" | cut -c1-2)
+			check "apdu -r '($r': ECHO on each reader and slot" 0 \
+				"$(expect "> 80 10 00 00 02 $b 00 02" "< $b 00" "SW: 90 00 (success)")" \
+				-- "$CCIDKIT" apdu -r "($r" "80 10 00 00 02 $b 00 02"
 		done
 		;;
 	esac
@@ -92,7 +94,7 @@ guest() {
 }
 
 guest one --vreader ''
-guest two --vreader '--serial A1' --vreader '--serial B2'
+guest two --vreader '--serial A1' --vreader '--serial B2 --slots 2'
 
 echo "test_list: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
