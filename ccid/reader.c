@@ -259,23 +259,40 @@ static int reader_abort(struct ccid_reader *r, uint8_t slot, uint8_t seq)
 /* ISO 7816-4 §7.5: VERIFY (20/21), CHANGE REFERENCE DATA (24), RESET
  * RETRY COUNTER (2C) carry PINs; PC_to_RDR_Secure carries PIN-pad blocks.
  * Their bytes never reach a log (DESIGN.md: secrets stay secret). */
-static bool carries_secret(const uint8_t *msg, size_t len)
+static bool pin_ins(uint8_t ins)
 {
-	uint8_t ins;
+	return ins == 0x20 || ins == 0x21 || ins == 0x24 || ins == 0x2C;
+}
+
+/* Where the APDU's INS can be: right after CLA at APDU levels, but only in
+ * the first chunk of a chained APDU (wLevelParameter 0 or 1, CCID 1.1
+ * §6.1.4: later chunks are data); at TPDU level in a T=0 header, or after
+ * NAD PCB LEN CLA in a T=1 I-block (PCB bit 8 clear) — a block that is
+ * neither is redacted too when its byte there looks like a PIN command. */
+static bool carries_secret(const struct ccid_reader *r, const uint8_t *msg,
+			   size_t len)
+{
+	const uint8_t *d = msg + CCID_HEADER_LEN;
+	unsigned wLevelParameter;
 
 	if (len > 0 && msg[0] == PC_to_RDR_Secure)
 		return true;
 	if (len <= CCID_HEADER_LEN + 1 || msg[0] != PC_to_RDR_XfrBlock)
 		return false;
-	ins = msg[CCID_HEADER_LEN + 1];
-	return ins == 0x20 || ins == 0x21 || ins == 0x24 || ins == 0x2C;
+	if (r->level == CCID_LEVEL_TPDU)
+		return pin_ins(d[1]) ||
+		       (len > CCID_HEADER_LEN + 4 && (d[1] & 0x80) == 0 &&
+			pin_ins(d[4]));
+	wLevelParameter = msg[8] | (unsigned)msg[9] << 8;
+	return wLevelParameter <= 1 && pin_ins(d[1]);
 }
 
-static void log_message(const char *dir, const uint8_t *msg, size_t len)
+static void log_message(const struct ccid_reader *r, const char *dir,
+			const uint8_t *msg, size_t len)
 {
 	if (ccid_log_get_level() < CCID_LOG_DEBUG)
 		return;
-	if (carries_secret(msg, len)) {
+	if (carries_secret(r, msg, len)) {
 		/* header + CLA INS P1 P2 only */
 		size_t shown = len < CCID_HEADER_LEN + 4 ? len : CCID_HEADER_LEN + 4;
 
@@ -353,7 +370,7 @@ static int await_reply(struct ccid_reader *r, struct xchg *x,
 		}
 		if (err != CCID_OK)
 			return tp_error(r, err, "bulk-IN");
-		log_message("RDR_to_PC", r->rx, len);
+		log_message(r, "RDR_to_PC", r->rx, len);
 		err = ccid_msg_decode(r->rx, len, rep);
 		if (err != CCID_OK) {
 			ccid_log_err("undecodable reply (%zu bytes)", len);
@@ -387,7 +404,7 @@ int ccid_reader_command(struct ccid_reader *r, uint8_t type, uint8_t slot,
 	if (err != CCID_OK)
 		return err; /* CCID_E_OVERFLOW: beyond dwMaxCCIDMessageLength */
 	r->seq++; /* wraps at 255 (CCID 1.1 §6.1) */
-	log_message("PC_to_RDR", r->tx, len);
+	log_message(r, "PC_to_RDR", r->tx, len);
 	err = r->tp->ops->bulk_out(r->tp, r->tx, len, deadline);
 	/* the command may carry a PIN or key: do not leave it lying around */
 	explicit_bzero(r->tx, len);

@@ -655,39 +655,55 @@ static void test_inactive_reply_clears_power(void **state)
 
 /* DESIGN.md "secrets stay secret": with CCIDKIT_DEBUG=3 the wire dump of
  * a VERIFY shows the header, never the PIN; other APDUs are dumped whole. */
+static char cap_path[] = "/tmp/ccidkit-logXXXXXX";
+static int cap_fd = -1, cap_saved = -1;
+
+/* From here to capture_stop(), debug logging goes to a file. */
+static void capture_start(void)
+{
+	strcpy(cap_path, "/tmp/ccidkit-logXXXXXX");
+	cap_fd = mkstemp(cap_path);
+	cap_saved = dup(2);
+	assert_true(cap_fd >= 0 && cap_saved >= 0);
+	ccid_log_set_level(CCID_LOG_DEBUG);
+	fflush(stderr);
+	dup2(cap_fd, 2);
+}
+
+static char *capture_stop(void)
+{
+	static char text[8192];
+	FILE *f;
+	size_t got;
+
+	fflush(stderr);
+	dup2(cap_saved, 2);
+	close(cap_saved);
+	ccid_log_set_level(CCID_LOG_NONE);
+	f = fdopen(cap_fd, "r");
+	assert_non_null(f);
+	rewind(f);
+	got = fread(text, 1, sizeof(text) - 1, f);
+	text[got] = '\0';
+	fclose(f);
+	unlink(cap_path);
+	return text;
+}
+
 static char *capture_stderr_of_verify(const uint8_t *apdu, size_t len,
 				      const struct fake_step *script, size_t n)
 {
 	struct fx x;
 	uint8_t resp[16];
 	size_t rlen = 0;
-	char path[] = "/tmp/ccidkit-logXXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	static char text[8192];
-	FILE *f;
-	size_t got;
 
-	assert_true(fd >= 0 && saved >= 0);
 	fx_open(&x, RD_SHORT);
 	fake_transport_script(x.f, script, n);
-	ccid_log_set_level(CCID_LOG_DEBUG);
-	fflush(stderr);
-	dup2(fd, 2);
+	capture_start();
 	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, len, resp,
 					    sizeof(resp), &rlen, D5S), CCID_OK);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	ccid_log_set_level(CCID_LOG_NONE);
 	fx_close(&x);
-	f = fdopen(fd, "r");
-	assert_non_null(f);
-	rewind(f);
-	got = fread(text, 1, sizeof(text) - 1, f);
-	text[got] = '\0';
-	fclose(f);
-	unlink(path);
-	return text;
+	return capture_stop();
 }
 
 static void test_debug_dump_redacts_pin(void **state)
@@ -1219,6 +1235,73 @@ static void test_transmit_ext_chained(void **state)
 	assert_int_equal(len, sizeof(want));
 	assert_memory_equal(resp, want, sizeof(want));
 	fx_close(&x);
+}
+
+/* A continuation chunk of a chained APDU is data: that its second byte
+ * looks like VERIFY's INS (20) redacts nothing (CCID 1.1 §6.1.4). */
+static void test_debug_dump_chunk_not_redacted(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 10000000 00 01 00 01 00"
+			 "00010203 04050607 08090A0B 0C0D0E0F"),
+		FAKE_IN("80 00000000 00 01 00 00 10"),
+		FAKE_OUT("6F 10000000 00 02 00 03 00"
+			 "10201213 14151617 18191A1B 1C1D1E1F"),
+		FAKE_IN("80 00000000 00 02 00 00 10"),
+		FAKE_OUT("6F 08000000 00 03 00 02 00"
+			 "20212223 24252627"),
+		FAKE_IN("80 02000000 00 03 00 00 00 90 00"),
+	};
+	struct fx x;
+	uint8_t apdu[40], resp[8];
+	size_t len = 0;
+	const char *text;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(apdu); i++)
+		apdu[i] = (uint8_t)i;
+	apdu[17] = 0x20;
+	fx_open(&x, RD_EXT);
+	FAKE_SCRIPT(x.f, script);
+	capture_start();
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	fx_close(&x);
+	text = capture_stop();
+	assert_non_null(strstr(text, "10 20 12 13 14 15 16 17 18 19 1A 1B 1C 1D 1E 1F"));
+	assert_null(strstr(text, "redacted"));
+}
+
+/* At TPDU level with T=1 the APDU sits in the I-block's INF: a VERIFY's
+ * PIN is redacted there too. */
+static void test_debug_dump_redacts_t1_verify(void **state)
+{
+	static const struct fake_step script[] = {
+		T1_START_STEPS("11"),
+		FAKE_OUT("6F 0D000000 00 04 00 00 00 00 00 09 00 20 00 81 04 31 32 33 34 A8"),
+		FAKE_IN("80 06000000 00 04 00 00 00 00 00 02 90 00 92"),
+	};
+	static const uint8_t verify[] = { 0x00, 0x20, 0x00, 0x81, 0x04,
+					  0x31, 0x32, 0x33, 0x34 };
+	struct fx x;
+	uint8_t resp[8];
+	size_t len = 0;
+	const char *text;
+
+	(void)state;
+	fx_open(&x, RD_TPDU);
+	tpdu_power_on(&x, ATR_T1_HEX);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_set_protocol(x.r, 0, 1, D5S), CCID_OK);
+	capture_start();
+	assert_int_equal(ccid_slot_transmit(x.r, 0, verify, sizeof(verify),
+					    resp, sizeof(resp), &len, D5S),
+			 CCID_OK);
+	fx_close(&x);
+	text = capture_stop();
+	assert_non_null(strstr(text, "6F 0D 00 00 00 00 04 00 00 00 00 00 09 00"));
+	assert_non_null(strstr(text, "9 more bytes redacted (PIN)"));
+	assert_null(strstr(text, "31 32 33 34"));
 }
 
 static void test_transmit_ext_overflow_drains(void **state)
@@ -2046,6 +2129,8 @@ int main(void)
 		cmocka_unit_test(test_transmit_ext_single),
 		cmocka_unit_test(test_transmit_ext_chained),
 		cmocka_unit_test(test_transmit_ext_overflow_drains),
+		cmocka_unit_test(test_debug_dump_chunk_not_redacted),
+		cmocka_unit_test(test_debug_dump_redacts_t1_verify),
 		cmocka_unit_test(test_transmit_ext_bad_ack),
 		cmocka_unit_test(test_transmit_ext_bad_resp_chain),
 		cmocka_unit_test(test_stale_skipped),
