@@ -660,6 +660,8 @@ static void mgr_usb_events(struct ccid_manager *m)
 	m->usbq_overflow = false;
 	pthread_mutex_unlock(&m->mu);
 	for (size_t i = 0; i < n; i++) {
+		ccid_log_dbg("usb %03u:%03u: hotplug event: %s", q[i].bus,
+			     q[i].addr, q[i].arrived ? "arrived" : "left");
 		if (!q[i].arrived)
 			mgr_usb_left(m, q[i].bus, q[i].addr);
 		else if (mgr_usb_find(m, q[i].bus, q[i].addr, -1) < 0)
@@ -684,6 +686,8 @@ static void mgr_usb_start(struct ccid_manager *m)
 		ccid_log_info("usb: no hotplug events here (%s): looking for "
 			      "readers every %u ms", ccid_errname(err),
 			      CCID_MANAGER_RETRY_MS);
+	else
+		ccid_log_info("usb: following libusb's hotplug events");
 	mgr_usb_rescan(m);
 }
 

@@ -135,6 +135,14 @@ static void intr_notify(struct ccid_reader *r, const uint8_t *buf,
 		return;
 	}
 	pthread_mutex_lock(&r->state_lock);
+	/* CCID 1.1 §6.3.1: the "changed" bits tell what changed since the
+	 * previous notification.  The first one after we start listening
+	 * reports the card present since the reader powered up, which our
+	 * GetSlotStatus at open already saw: not a swap of a card a quick
+	 * application may have powered since. */
+	if (!r->notified)
+		changed = 0;
+	r->notified = true;
 	for (unsigned n = 0; n < r->nslots; n++)
 		any |= notify_slot(r, n, (present >> n) & 1u,
 				   (changed >> n) & 1u);

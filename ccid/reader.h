@@ -94,6 +94,7 @@ struct ccid_reader {
 	/* under state_lock */
 	bool gone;
 	uint64_t generation;
+	bool notified;             /* a NotifySlotChange came since intr_start */
 	struct ccid_slot_state slot[CCID_MAX_SLOTS];
 
 	/* Sharing with other processes (lease.c, ccid/SHARING.md).  share

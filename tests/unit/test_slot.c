@@ -1773,6 +1773,9 @@ static void test_interrupt_swap_and_gone(void **state)
 		FAKE_IN("80 0A000000 00 03 00 00 00" ATR10_HEX),
 	};
 	static const struct fake_step swap[] = {
+		/* the first after open: the card present since the reader
+		 * powered up, which GetSlotStatus saw; no swap */
+		FAKE_INTR("50 03"),
 		FAKE_INTR("50 03"), /* present, changed: a different card */
 		FAKE_INTR(NULL),    /* device gone */
 	};
@@ -1970,6 +1973,7 @@ static void test_interrupt_epoch_and_hook(void **state)
 		FAKE_IN("80 0A000000 00 03 00 00 00" ATR10_HEX),
 	};
 	static const struct fake_step swap[] = {
+		FAKE_INTR("50 01"), /* the first after open: old news */
 		FAKE_INTR("50 03"), /* slot 0: present, changed */
 	};
 	static const struct fake_step same[] = {
