@@ -76,11 +76,16 @@ static void sync_in(struct ccid_reader *r, const struct ccid_share_rec *rec,
 		bool repowered = false;
 
 		ccid_reader_slot_state(r, n, &st, NULL);
-		if (r->synced) {
+		if (r->synced && x->changes >= seen->rec_changes) {
 			dchanges = x->changes - seen->rec_changes;
 			if (dchanges == 0 && x->present != st.present)
 				dchanges = 1;
 			repowered = x->epoch != seen->rec_epoch;
+		} else if (r->synced) {
+			/* the record went back: it was reset (found corrupt,
+			 * or the reader reopened elsewhere): trust nothing */
+			dchanges = x->present != st.present;
+			repowered = true;
 		} else {
 			/* the state the reader is in when we arrive */
 			repowered = x->powered != st.powered || x->powered;
@@ -198,7 +203,7 @@ int ccid_reader_lease(struct ccid_reader *r, int slot, bool wait)
 		return err;
 	err = r->tp->ops->claim(r->tp);
 	if (err == CCID_OK)
-		err = ccid_share_read(r->share, &rec);
+		err = ccid_share_read(r->share, true, &rec);
 	if (err != CCID_OK) {
 		r->tp->ops->release(r->tp);
 		ccid_share_unlock(r->share);
@@ -255,7 +260,7 @@ void ccid_reader_share_refresh(struct ccid_reader *r)
 	if (r == NULL || r->share == NULL)
 		return;
 	pthread_mutex_lock(&r->share_mu);
-	if (!r->leased && ccid_share_read(r->share, &rec) == CCID_OK) {
+	if (!r->leased && ccid_share_read(r->share, false, &rec) == CCID_OK) {
 		sync_in(r, &rec, false);
 		r->rec = rec;
 	}

@@ -28,6 +28,10 @@ struct ccid_share {
 	int fd;
 	unsigned nslots;
 	char path[256];
+	/* the file's record as last read or written: a write that would
+	 * not change it is skipped (most exchanges change nothing) */
+	uint8_t last[CCID_SHARE_REC_BYTES];
+	bool last_valid;
 };
 
 /* ------------------------------------------------------------------ */
@@ -255,17 +259,23 @@ static int rec_lock(struct ccid_share *s, short type)
 	       CCID_OK : CCID_E_IO;
 }
 
-int ccid_share_read(struct ccid_share *s, struct ccid_share_rec *rec)
+int ccid_share_read(struct ccid_share *s, bool leased,
+		    struct ccid_share_rec *rec)
 {
 	uint8_t buf[CCID_SHARE_REC_BYTES];
 	ssize_t n;
 
-	if (rec_lock(s, F_RDLCK) != CCID_OK)
+	/* writers hold the lease: its holder reads without the byte lock */
+	if (!leased && rec_lock(s, F_RDLCK) != CCID_OK)
 		return CCID_E_IO;
 	n = pread(s->fd, buf, sizeof(buf), REC_OFFSET);
-	rec_lock(s, F_UNLCK);
+	if (!leased)
+		rec_lock(s, F_UNLCK);
 	if (n < 0)
 		return CCID_E_IO;
+	s->last_valid = n == (ssize_t)sizeof(buf);
+	if (s->last_valid)
+		memcpy(s->last, buf, sizeof(buf));
 	if (ccid_share_decode(buf, (size_t)n, s->nslots, rec) != CCID_OK)
 		ccid_log_err("%s: reader state is not ccidkit's (%zd bytes): "
 			     "starting afresh", s->path, n);
@@ -278,11 +288,16 @@ int ccid_share_write(struct ccid_share *s, const struct ccid_share_rec *rec)
 	ssize_t n;
 
 	ccid_share_encode(rec, buf);
+	if (s->last_valid && memcmp(buf, s->last, sizeof(buf)) == 0)
+		return CCID_OK;
 	if (rec_lock(s, F_WRLCK) != CCID_OK)
 		return CCID_E_IO;
 	n = pwrite(s->fd, buf, sizeof(buf), REC_OFFSET);
 	rec_lock(s, F_UNLCK);
-	return n == (ssize_t)sizeof(buf) ? CCID_OK : CCID_E_IO;
+	s->last_valid = n == (ssize_t)sizeof(buf);
+	if (s->last_valid)
+		memcpy(s->last, buf, sizeof(buf));
+	return s->last_valid ? CCID_OK : CCID_E_IO;
 }
 
 /* ------------------------------------------------------------------ */

@@ -96,9 +96,13 @@ void ccid_share_free(struct ccid_share **s);
 int ccid_share_lock(struct ccid_share *s, bool wait, const bool *stop);
 void ccid_share_unlock(struct ccid_share *s);
 
-/* The record, under its own short lock.  read: a record that does not
- * decode is logged and read as fresh (CCID_OK). */
-int ccid_share_read(struct ccid_share *s, struct ccid_share_rec *rec);
+/* The record, under its own short lock (read: not needed when the
+ * caller holds the lease, as every writer does).  read: a record that
+ * does not decode is logged and read as fresh (CCID_OK).  write: skipped
+ * when the file already holds exactly this record (as last read or
+ * written through s); only the lease holder writes. */
+int ccid_share_read(struct ccid_share *s, bool leased,
+		    struct ccid_share_rec *rec);
 int ccid_share_write(struct ccid_share *s, const struct ccid_share_rec *rec);
 
 /* Set this process's connection mode on a slot; never waits.

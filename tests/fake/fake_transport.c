@@ -117,6 +117,9 @@ static const struct fake_step *next_step(struct fake_transport *f,
 
 	*fault = CCID_OK;
 	f->ops++;
+	if (f->claimable && !f->claimed)
+		fail_msg("fake: %s op #%u while the interface is not claimed",
+			 kind_name(want), f->ops);
 	if (f->gone) {
 		*fault = CCID_E_NO_DEVICE;
 		return NULL;
@@ -232,6 +235,8 @@ static int fake_intr_start(struct ccid_transport *tp, ccid_intr_cb cb,
 
 	if (!tp->info.has_interrupt)
 		return CCID_E_NOT_SUPPORTED;
+	if (f->claimable && !f->claimed)
+		fail_msg("fake: intr_start while the interface is not claimed");
 	if (f->intr_running)
 		fail_msg("fake: intr_start called twice");
 	f->cb = cb;
@@ -256,6 +261,28 @@ static void fake_close(struct ccid_transport *tp)
 	if (f->intr_running)
 		fail_msg("fake: closed with the interrupt pipe running");
 	f->closed = true;
+	f->claimed = false;
+}
+
+static int fake_claim(struct ccid_transport *tp)
+{
+	struct fake_transport *f = (struct fake_transport *)tp;
+
+	if (f->claimed)
+		fail_msg("fake: claim of an interface already claimed");
+	if (f->claim_err != 0)
+		return f->claim_err;
+	f->claimed = true;
+	f->claims++;
+	return CCID_OK;
+}
+
+static void fake_release(struct ccid_transport *tp)
+{
+	struct fake_transport *f = (struct fake_transport *)tp;
+
+	f->claimed = false;
+	f->releases++;
 }
 
 static const struct ccid_transport_ops fake_ops = {
@@ -267,6 +294,24 @@ static const struct ccid_transport_ops fake_ops = {
 	.intr_stop = fake_intr_stop,
 	.close = fake_close,
 };
+
+static const struct ccid_transport_ops fake_claim_ops = {
+	.name = "fake",
+	.bulk_out = fake_bulk_out,
+	.bulk_in = fake_bulk_in,
+	.control = fake_control,
+	.intr_start = fake_intr_start,
+	.intr_stop = fake_intr_stop,
+	.claim = fake_claim,
+	.release = fake_release,
+	.close = fake_close,
+};
+
+void fake_transport_claimable(struct fake_transport *f)
+{
+	f->base.ops = &fake_claim_ops;
+	f->claimable = true;
+}
 
 struct fake_transport *fake_transport_new(const uint8_t *class_desc,
 					  size_t len)

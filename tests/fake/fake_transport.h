@@ -73,12 +73,23 @@ struct fake_transport {
 	void *cb_arg;
 	unsigned ops;      /* bulk/control ops seen */
 	uint64_t last_in_deadline; /* deadline of the latest bulk_in */
+	/* fake_transport_claimable(): */
+	bool claimable;    /* ops has claim/release */
+	bool claimed;      /* between a successful claim and a release */
+	unsigned claims;   /* successful claim calls */
+	unsigned releases; /* release calls (also of an unclaimed interface) */
+	int claim_err;     /* != 0: claim fails with it (and stays unclaimed) */
 };
 
 /* A fake with default USB info (VID:PID 08e6:3437, strings "Fake" /
  * "Reader", no interrupt pipe) and the given class descriptor. */
 struct fake_transport *fake_transport_new(const uint8_t *class_desc,
 					  size_t len);
+/* Opt in to claim/release (transport.h): the fake's ops gain both,
+ * counted in claims/releases; a second claim while claimed, and any
+ * bulk, control or intr_start while NOT claimed, fail the running test.
+ * close() lets go of a claimed interface like a real transport. */
+void fake_transport_claimable(struct fake_transport *f);
 /* Replace the script (resets the position). */
 void fake_transport_script(struct fake_transport *f,
 			   const struct fake_step *steps, size_t n);
