@@ -255,8 +255,8 @@ static void expect_rejected(const uint8_t *buf, size_t len, unsigned nslots,
 
 /* Encode rec after the mutation, expect the decode to refuse it. */
 #define REJECT_REC(stmt, what) do {                                       \
-		struct ccid_share_rec r_;                                  \
-		uint8_t b_[CCID_SHARE_REC_BYTES];                          \
+		static struct ccid_share_rec r_; /* static: no big frame */ \
+		static uint8_t b_[CCID_SHARE_REC_BYTES];                   \
 		sample_rec(&r_);                                           \
 		stmt;                                                      \
 		ccid_share_encode(&r_, b_);                                \
@@ -325,8 +325,9 @@ static void test_codec_accepts_limits(void **state)
 		{ 254, 254, 9, 1 },
 		{ 32, 254, 4, 1 },
 	};
-	struct ccid_share_rec rec, back;
-	uint8_t buf[CCID_SHARE_REC_BYTES];
+	/* static: ASan's redzones would make a large frame */
+	static struct ccid_share_rec rec, back;
+	static uint8_t buf[CCID_SHARE_REC_BYTES];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
