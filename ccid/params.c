@@ -89,9 +89,8 @@ static size_t params_rates(struct ccid_reader *r, uint8_t req,
 		return 0;
 	if (count > max)
 		count = (uint8_t)max;
-	if (r->tp->ops->control(r->tp, 0xA1, req, 0, buf,
-				(uint16_t)(4u * count), &got,
-				deadline) != CCID_OK)
+	if (ccid_reader_control(r, 0xA1, req, 0, buf, (uint16_t)(4u * count),
+				&got, deadline) != CCID_OK)
 		return 0;
 	n = got / 4 < count ? got / 4 : count;
 	for (size_t i = 0; i < n; i++)

@@ -12,6 +12,8 @@
 #include "ccid/clock.h"
 #include "ccid/err.h"
 #include "ccid/log.h"
+#include "ccid/secret.h"
+#include "ccid/trace.h"
 
 /* ------------------------------------------------------------------ */
 /* Slot state (always under state_lock)                               */
@@ -161,6 +163,7 @@ static void reader_intr_cb(void *arg, const uint8_t *buf, size_t len)
 	}
 	if (len == 0)
 		return;
+	ccid_trace_intr(r->trace, buf, len);
 	switch (buf[0]) {
 	case RDR_to_PC_NotifySlotChange:
 		intr_notify(r, buf, len);
@@ -228,6 +231,25 @@ static int read_message(struct ccid_reader *r, uint64_t deadline,
 	return CCID_OK;
 }
 
+/* The wire dump at CCIDKIT_DEBUG=3 and the trace (trace.h), with the
+ * secrets of a PC_to_RDR message masked (secret.h). */
+static void log_message(const struct ccid_reader *r, bool out,
+			const uint8_t *msg, size_t len)
+{
+	const char *dir = out ? "PC_to_RDR" : "RDR_to_PC";
+	size_t shown = out ? ccid_secret_start(r->level, msg, len) : 0;
+
+	ccid_trace_bulk(r->trace, out, msg, len);
+	if (ccid_log_get_level() < CCID_LOG_DEBUG)
+		return;
+	if (shown > 0) {
+		ccid_log_hex(CCID_LOG_DEBUG, __func__, dir, msg, shown);
+		ccid_log_dbg("%s: %zu more bytes redacted (PIN)", dir, len - shown);
+		return;
+	}
+	ccid_log_hex(CCID_LOG_DEBUG, __func__, dir, msg, len);
+}
+
 /* CCID 1.1 §5.3.1: class request ABORT, then PC_to_RDR_Abort with the
  * same bSlot/bSeq; the reader answers the aborted command (bError
  * CMD_ABORTED) and then the Abort with a SlotStatus.  Everything up to
@@ -244,11 +266,16 @@ static int reader_abort(struct ccid_reader *r, uint8_t slot, uint8_t seq)
 	err = tp->ops->control(tp, 0x21, CCID_REQ_ABORT,
 			       (uint16_t)(seq << 8 | slot), NULL, 0, NULL,
 			       deadline);
+	ccid_trace_control(r->trace, 0x21, CCID_REQ_ABORT,
+			   (uint16_t)(seq << 8 | slot),
+			   tp->info.bInterfaceNumber, NULL, 0, err);
 	if (err == CCID_E_NO_DEVICE)
 		return tp_error(r, err, "ABORT request");
 	err = ccid_msg_abort(slot, seq, r->tx, r->buf_cap, &len);
-	if (err == CCID_OK)
+	if (err == CCID_OK) {
+		log_message(r, true, r->tx, len);
 		err = tp->ops->bulk_out(tp, r->tx, len, deadline);
+	}
 	if (err != CCID_OK)
 		return tp_error(r, err, "PC_to_RDR_Abort");
 	for (;;) {
@@ -257,58 +284,12 @@ static int reader_abort(struct ccid_reader *r, uint8_t slot, uint8_t seq)
 		err = read_message(r, deadline, &len);
 		if (err != CCID_OK)
 			return tp_error(r, err, "abort drain");
+		log_message(r, false, r->rx, len);
 		if (ccid_msg_decode(r->rx, len, &rep) == CCID_OK &&
 		    rep.bMessageType == RDR_to_PC_SlotStatus &&
 		    rep.bSeq == seq && rep.bSlot == slot)
 			return CCID_OK;
 	}
-}
-
-/* ISO 7816-4 §7.5: VERIFY (20/21), CHANGE REFERENCE DATA (24), RESET
- * RETRY COUNTER (2C) carry PINs; PC_to_RDR_Secure carries PIN-pad blocks.
- * Their bytes never reach a log (DESIGN.md: secrets stay secret). */
-static bool pin_ins(uint8_t ins)
-{
-	return ins == 0x20 || ins == 0x21 || ins == 0x24 || ins == 0x2C;
-}
-
-/* Where the APDU's INS can be: right after CLA at APDU levels, but only in
- * the first chunk of a chained APDU (wLevelParameter 0 or 1, CCID 1.1
- * §6.1.4: later chunks are data); at TPDU level in a T=0 header, or after
- * NAD PCB LEN CLA in a T=1 I-block (PCB bit 8 clear) — a block that is
- * neither is redacted too when its byte there looks like a PIN command. */
-static bool carries_secret(const struct ccid_reader *r, const uint8_t *msg,
-			   size_t len)
-{
-	const uint8_t *d = msg + CCID_HEADER_LEN;
-	unsigned wLevelParameter;
-
-	if (len > 0 && msg[0] == PC_to_RDR_Secure)
-		return true;
-	if (len <= CCID_HEADER_LEN + 1 || msg[0] != PC_to_RDR_XfrBlock)
-		return false;
-	if (r->level == CCID_LEVEL_TPDU)
-		return pin_ins(d[1]) ||
-		       (len > CCID_HEADER_LEN + 4 && (d[1] & 0x80) == 0 &&
-			pin_ins(d[4]));
-	wLevelParameter = msg[8] | (unsigned)msg[9] << 8;
-	return wLevelParameter <= 1 && pin_ins(d[1]);
-}
-
-static void log_message(const struct ccid_reader *r, const char *dir,
-			const uint8_t *msg, size_t len)
-{
-	if (ccid_log_get_level() < CCID_LOG_DEBUG)
-		return;
-	if (carries_secret(r, msg, len)) {
-		/* header + CLA INS P1 P2 only */
-		size_t shown = len < CCID_HEADER_LEN + 4 ? len : CCID_HEADER_LEN + 4;
-
-		ccid_log_hex(CCID_LOG_DEBUG, __func__, dir, msg, shown);
-		ccid_log_dbg("%s: %zu more bytes redacted (PIN)", dir, len - shown);
-		return;
-	}
-	ccid_log_hex(CCID_LOG_DEBUG, __func__, dir, msg, len);
 }
 
 /* Deadline arithmetic that cannot wrap. */
@@ -378,7 +359,7 @@ static int await_reply(struct ccid_reader *r, struct xchg *x,
 		}
 		if (err != CCID_OK)
 			return tp_error(r, err, "bulk-IN");
-		log_message(r, "RDR_to_PC", r->rx, len);
+		log_message(r, false, r->rx, len);
 		err = ccid_msg_decode(r->rx, len, rep);
 		if (err != CCID_OK) {
 			ccid_log_err("undecodable reply (%zu bytes)", len);
@@ -412,7 +393,7 @@ int ccid_reader_command(struct ccid_reader *r, uint8_t type, uint8_t slot,
 	if (err != CCID_OK)
 		return err; /* CCID_E_OVERFLOW: beyond dwMaxCCIDMessageLength */
 	r->seq++; /* wraps at 255 (CCID 1.1 §6.1) */
-	log_message(r, "PC_to_RDR", r->tx, len);
+	log_message(r, true, r->tx, len);
 	err = r->tp->ops->bulk_out(r->tp, r->tx, len, deadline);
 	/* the command may carry a PIN or key: do not leave it lying around */
 	explicit_bzero(r->tx, len);
@@ -503,6 +484,7 @@ static void reader_destroy(struct ccid_reader *r, bool sync)
 	if (sync)
 		ccid_reader_share_close(r);
 	ccid_transport_free(&r->tp);
+	ccid_trace_dev_free(&r->trace);
 	free(r->tx);
 	free(r->rx);
 	if (sync) {
@@ -654,8 +636,10 @@ int ccid_reader_new(struct ccid_transport *tp, uint64_t deadline,
 		return err;
 	}
 	err = reader_setup(r);
-	if (err == CCID_OK)
+	if (err == CCID_OK) {
+		r->trace = ccid_trace_dev_new(&tp->info);
 		err = ccid_reader_share_setup(r);
+	}
 	/* the interrupt pipe needs the interface claimed all the time: a
 	 * shared reader is polled instead (ccid/SHARING.md) */
 	if (err == CCID_OK && tp->info.has_interrupt && r->share == NULL) {
@@ -766,6 +750,22 @@ void ccid_reader_adopt(struct ccid_reader *r, unsigned n,
 	}
 	state_changed(r);
 	state_unlock(r, true);
+}
+
+int ccid_reader_control(struct ccid_reader *r, uint8_t bmRequestType,
+			uint8_t bRequest, uint16_t wValue, uint8_t *data,
+			uint16_t wLength, size_t *actual, uint64_t deadline)
+{
+	size_t got = 0;
+	int err = r->tp->ops->control(r->tp, bmRequestType, bRequest, wValue,
+				      data, wLength, &got, deadline);
+
+	ccid_trace_control(r->trace, bmRequestType, bRequest, wValue,
+			   r->tp->info.bInterfaceNumber, data,
+			   (bmRequestType & 0x80) ? got : wLength, err);
+	if (actual != NULL)
+		*actual = got;
+	return err;
 }
 
 void ccid_reader_bump(struct ccid_reader *r)

@@ -25,6 +25,7 @@
 #include "ccid/msg.h"
 #include "ccid/share.h"
 #include "ccid/t1.h"
+#include "ccid/trace.h"
 #include "ccid/transport.h"
 
 /* Each time extension (bmCommandStatus = 2) grants this much more time,
@@ -111,6 +112,8 @@ struct ccid_reader {
 				    * re-powered, found by this lease */
 	uint8_t peers[CCID_MAX_SLOTS]; /* under state_lock: enum ccid_share_mode */
 
+	struct ccid_trace_dev *trace; /* NULL unless tracing (trace.h) */
+
 	/* friendly name: "iManufacturer iProduct [iInterface] (iSerial)" */
 	char base_name[128];
 
@@ -153,6 +156,12 @@ int ccid_reader_command(struct ccid_reader *r, uint8_t type, uint8_t slot,
 			const uint8_t param[3], const uint8_t *data,
 			size_t data_len, struct ccid_reply *rep,
 			uint64_t deadline);
+
+/* A class-specific request to the interface (transport.h control), seen
+ * by the trace.  Caller holds io_lock. */
+int ccid_reader_control(struct ccid_reader *r, uint8_t bmRequestType,
+			uint8_t bRequest, uint16_t wValue, uint8_t *data,
+			uint16_t wLength, size_t *actual, uint64_t deadline);
 
 /* Mark the reader gone (device unplugged) and wake all waiters. */
 void ccid_reader_set_gone(struct ccid_reader *r);

@@ -722,6 +722,10 @@ static void usb_found_if(libusb_device *dev, const struct usb_where *w,
 	info.bInterfaceProtocol = d->bInterfaceProtocol;
 	if_endpoints(d, &in, &out, &intr, &mps);
 	info.has_interrupt = intr != 0;
+	info.ep_bulk_in = in;
+	info.ep_bulk_out = out;
+	info.ep_intr_in = intr;
+	info.bcdUSB = dd->bcdUSB;
 	memcpy(info.class_desc, cd, CCID_DESC_LEN);
 	info.class_desc_len = CCID_DESC_LEN;
 	info.usb_bus = w->bus;

@@ -1155,6 +1155,9 @@ static int fill_info(struct tp_redir *t, const struct ccid_usb_ccid_if *f,
 	info->bInterfaceClass = f->bInterfaceClass;
 	info->bInterfaceProtocol = f->bInterfaceProtocol;
 	info->has_interrupt = f->ep_intr_in != 0;
+	info->ep_bulk_in = f->ep_bulk_in;
+	info->ep_bulk_out = f->ep_bulk_out;
+	info->ep_intr_in = f->ep_intr_in;
 	memcpy(info->class_desc, f->class_desc, f->class_desc_len);
 	info->class_desc_len = f->class_desc_len;
 	snprintf(info->location, sizeof(info->location), "%s", ep);

@@ -47,6 +47,10 @@ struct ccid_usb_info {
 	 * 0, 0 for other transports.  Hotplug departures name these. */
 	uint8_t usb_bus;
 	uint8_t usb_addr;
+	/* Endpoint addresses (0x80 bit for IN); 0 when unknown / absent.
+	 * Traces (trace.h) show them. */
+	uint8_t ep_bulk_in, ep_bulk_out, ep_intr_in;
+	uint16_t bcdUSB;
 };
 
 struct ccid_transport;

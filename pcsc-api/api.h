@@ -196,7 +196,11 @@ void api_tx_expire(struct api_slot *s, const struct ccid_slot_state *st);
 LONG api_out(void *buf, DWORD *pcb, const void *src, size_t len);
 
 /* ---- tracing (CCIDKIT_DEBUG=2) ---- */
-#define API_TRACE(...) ccid_log(CCID_LOG_INFO, __func__, __VA_ARGS__)
+/* Each SCard* call and its result go to the debug log (CCIDKIT_DEBUG=2)
+ * and to the traffic trace (CCIDKIT_TRACE=text..., ccid/trace.h). */
+#define API_TRACE(...) api_trace_call(__func__, __VA_ARGS__)
+void api_trace_call(const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 LONG api_trace_rv(const char *func, LONG rv);
 #define API_RETURN(rv) return api_trace_rv(__func__, (rv))
 

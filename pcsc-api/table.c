@@ -3,6 +3,8 @@
 #include "config.h"
 #include "pcsc-api/api.h"
 
+#include <stdarg.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <time.h>
 
 #include "ccid/err.h"
+#include "ccid/trace.h"
 
 struct api api = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
@@ -415,10 +418,28 @@ LONG api_find_reader(const char *name, struct api_slot **out)
 /* ------------------------------------------------------------------ */
 /* Tracing                                                            */
 
+void api_trace_call(const char *func, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	bool log = ccid_log_get_level() >= CCID_LOG_INFO;
+
+	if (!log && !ccid_trace_enabled())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (log)
+		ccid_log(CCID_LOG_INFO, func, "%s", line);
+	ccid_trace_note("%s: %s", func, line);
+}
+
 LONG api_trace_rv(const char *func, LONG rv)
 {
 	if (ccid_log_get_level() >= CCID_LOG_INFO)
 		ccid_log(CCID_LOG_INFO, func, "-> 0x%08lX %s",
 			 (unsigned long)rv, pcsc_stringify_error(rv));
+	ccid_trace_note("%s -> 0x%08lX %s", func, (unsigned long)rv,
+			pcsc_stringify_error(rv));
 	return rv;
 }

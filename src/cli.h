@@ -2,6 +2,7 @@
 #ifndef CCIDKIT_CLI_H
 #define CCIDKIT_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ccid/manager.h"
@@ -16,6 +17,10 @@ enum cli_exit {
 	EXIT_BUSY = 5,       /* reader busy / in use by another program */
 	EXIT_TRANSPORT = 6,  /* the reader stopped answering, vanished, or answered garbage */
 };
+
+/* --show-secrets given before the command (ccidkit.c): PIN data in clear
+ * in traces, `decode` and `monitor`. */
+extern bool cli_show_secrets;
 
 /* Seconds a CLI command may take for one operation (CCIDKIT_TIMEOUT). */
 uint64_t cli_deadline(void);
@@ -44,5 +49,7 @@ int cmd_run(int argc, char **argv);
 int cmd_uid(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_escape(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 #endif

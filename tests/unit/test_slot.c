@@ -723,8 +723,8 @@ static void test_debug_dump_redacts_pin(void **state)
 
 	(void)state;
 	text = capture_stderr_of_verify(verify, sizeof(verify), script, 2);
-	assert_non_null(strstr(text, "6F 0D 00 00 00 00 01 00 00 00 00 20 00 81"));
-	assert_non_null(strstr(text, "9 more bytes redacted (PIN)"));
+	assert_non_null(strstr(text, "6F 0D 00 00 00 00 01 00 00 00 00 20 00 81 08\n"));
+	assert_non_null(strstr(text, "8 more bytes redacted (PIN)"));
 	assert_null(strstr(text, "31 32 33 34"));
 	text = capture_stderr_of_verify(select, sizeof(select), script2, 2);
 	assert_non_null(strstr(text, "6F 07 00 00 00 00 01 00 00 00 00 A4 04 00 02 3F 00"));
@@ -1299,8 +1299,8 @@ static void test_debug_dump_redacts_t1_verify(void **state)
 			 CCID_OK);
 	fx_close(&x);
 	text = capture_stop();
-	assert_non_null(strstr(text, "6F 0D 00 00 00 00 04 00 00 00 00 00 09 00"));
-	assert_non_null(strstr(text, "9 more bytes redacted (PIN)"));
+	assert_non_null(strstr(text, "6F 0D 00 00 00 00 04 00 00 00 00 00 09 00 20 00 81 04\n"));
+	assert_non_null(strstr(text, "5 more bytes redacted (PIN)"));
 	assert_null(strstr(text, "31 32 33 34"));
 }
 
