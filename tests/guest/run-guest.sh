@@ -32,7 +32,10 @@
 # the host's systemd-udevd in the guest: needed for libusb hotplug events
 # and udev rules), CCIDKIT_GUEST_RW=1 (the whole root writable: an overlay
 # with a tmpfs on top of the read-only share; /tmp is then the host's, seen
-# through it, not an empty tmpfs).
+# through it, not an empty tmpfs), CCIDKIT_GUEST_USB_PCAP=DIR (QEMU writes
+# each usb-redir device's traffic, as usbmon sees it, to DIR/urN.pcap:
+# QEMU's `pcap=` property of USB devices; DIR must exist; a device
+# re-plugged through --qmp writes none unless its device_add says pcap=).
 set -u
 
 ME=run-guest
@@ -98,6 +101,15 @@ for t in cpio gzip dpkg-deb apt-get; do
 	command -v $t >/dev/null 2>&1 || skip "$t not found (apt-get install cpio gzip dpkg apt)"
 done
 [ "$VREADERS" -eq 0 ] || [ -x "$CCIDKIT" ] || die "no ccidkit at $CCIDKIT (set CCIDKIT)"
+PCAPDIR=${CCIDKIT_GUEST_USB_PCAP:-}
+if [ -n "$PCAPDIR" ]; then
+	[ -d "$PCAPDIR" ] && [ -w "$PCAPDIR" ] ||
+		die "CCIDKIT_GUEST_USB_PCAP: $PCAPDIR is not a writable directory"
+	"$QEMU" -device usb-redir,help 2>/dev/null | grep -q '^ *pcap=' ||
+		skip "$QEMU's usb-redir has no pcap property (CCIDKIT_GUEST_USB_PCAP)"
+	case $PCAPDIR in /*) ;; *) PCAPDIR=$(cd "$PCAPDIR" && pwd) ;; esac
+	case $PCAPDIR in *,*) die "CCIDKIT_GUEST_USB_PCAP: no commas in $PCAPDIR, please (QEMU's option syntax)" ;; esac
+fi
 if [ "$ACCEL" = kvm ] && ! [ -w /dev/kvm ]; then
 	skip "CCIDKIT_GUEST_ACCEL=kvm but /dev/kvm is not usable"
 fi
@@ -260,7 +272,7 @@ fi
 i=0
 while [ $i -lt "$VREADERS" ]; do
 	set -- "$@" -chardev "socket,id=ur$i,path=$RUN/vr$i.sock" \
-		-device "usb-redir,chardev=ur$i,id=ur$i,bus=xhci.0"
+		-device "usb-redir,chardev=ur$i,id=ur$i,bus=xhci.0${PCAPDIR:+,pcap=$PCAPDIR/ur$i.pcap}"
 	i=$((i + 1))
 done
 # With --qmp (QEMU's monitor protocol on a unix socket, for tests/guest/
