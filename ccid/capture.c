@@ -447,7 +447,7 @@ static int read_spb(struct reader *r, const struct section *s,
 	if (blen < 4)
 		return fail(r, CCID_E_PROTO, off, "SPB body of %zu bytes", blen);
 	rc = iface_of(r, s, 0, off, &f);
-	if (rc != CCID_OK)
+	if (rc != CCID_OK || f == NULL) /* f == NULL: for -Wnull-dereference */
 		return rc;
 	n = rd32(b, s->be);
 	if (f->snaplen != 0 && n > f->snaplen)

@@ -97,11 +97,40 @@ static int usb_err(int rc)
 	}
 }
 
+/* fork(): the child forgets the parent's context (its event thread
+ * stayed in the parent; libusb's own state is not fork-safe) and makes
+ * its own when it opens a reader.  The old one is left, never used. */
+static void ctx_fork_prepare(void)
+{
+	pthread_mutex_lock(&g_mu);
+}
+
+static void ctx_fork_parent(void)
+{
+	pthread_mutex_unlock(&g_mu);
+}
+
+static void ctx_fork_child(void)
+{
+	pthread_mutex_init(&g_mu, NULL);
+	g_ctx = NULL;
+	g_refs = 0;
+	g_evt_running = false;
+	atomic_store(&g_evt_stop, false);
+}
+
+static void ctx_atfork(void)
+{
+	pthread_atfork(ctx_fork_prepare, ctx_fork_parent, ctx_fork_child);
+}
+
 /* Take a reference on the context, creating it if needed. */
 static int ctx_ref(libusb_context **ctx)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int rc = CCID_OK;
 
+	pthread_once(&once, ctx_atfork);
 	pthread_mutex_lock(&g_mu);
 	if (g_ctx == NULL) {
 		int r = libusb_init(&g_ctx);

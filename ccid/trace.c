@@ -165,10 +165,28 @@ int ccid_trace_setup(const char *spec)
 	return err;
 }
 
+/* fork(): one event must not be cut in half by the child's copy of a
+ * lock held elsewhere; the child goes on writing to the same sinks. */
+static void trace_fork_prepare(void)
+{
+	pthread_mutex_lock(&g_mu);
+}
+
+static void trace_fork_parent(void)
+{
+	pthread_mutex_unlock(&g_mu);
+}
+
+static void trace_fork_child(void)
+{
+	pthread_mutex_init(&g_mu, NULL);
+}
+
 static void setup_from_env(void)
 {
 	const char *spec = getenv("CCIDKIT_TRACE");
 
+	pthread_atfork(trace_fork_prepare, trace_fork_parent, trace_fork_child);
 	if (spec != NULL && *spec != '\0') {
 		pthread_mutex_lock(&g_mu);
 		if (!g_on)

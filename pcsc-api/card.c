@@ -153,12 +153,23 @@ LONG api_power_on(struct api_slot *s, bool reset)
 {
 	uint8_t atr[CCID_ATR_MAX];
 	size_t len = 0;
-	struct ccid_slot_state st;
-	int err = (reset ? ccid_slot_power_on : ccid_slot_power_up)(
+	struct ccid_slot_state st, before;
+	int err;
+
+	ccid_reader_slot_state(s->reader, s->slot, &before, NULL);
+	err = (reset ? ccid_slot_power_on : ccid_slot_power_up)(
 		s->reader, s->slot, atr, sizeof(atr), &len,
 		ccid_deadline_in(API_IO_MS));
-
 	ccid_reader_slot_state(s->reader, s->slot, &st, NULL);
+	if ((err == CCID_E_CARD_MUTE || err == CCID_E_BAD_ATR) &&
+	    (!st.present || st.changes != before.changes)) {
+		/* the card went (or was swapped) during the power-up: its
+		 * silence says nothing about the card there now */
+		api_lock();
+		s->proto_valid = false;
+		api_unlock();
+		return SCARD_E_NO_SMARTCARD;
+	}
 	api_lock();
 	s->proto_valid = false;
 	if (err == CCID_OK || err == CCID_E_CARD_MUTE || err == CCID_E_BAD_ATR) {

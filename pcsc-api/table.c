@@ -18,10 +18,14 @@
 struct api api = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
 
+/* What a fork()ed child inherited: kept (reachable, never freed or
+ * joined: its threads do not exist in the child). */
+static struct api api_inherited;
+
 /* The condition variable must wait on CLOCK_MONOTONIC (DESIGN.md:
  * deadlines, not wall-clock time), which a static initialiser cannot
  * say. */
-static void api_init(void)
+static void api_cond_init(void)
 {
 	pthread_condattr_t attr;
 
@@ -29,6 +33,35 @@ static void api_init(void)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&api.cond, &attr);
 	pthread_condattr_destroy(&attr);
+}
+
+/* fork(): the tables must not change while the child's copy is made... */
+static void api_fork_prepare(void)
+{
+	pthread_mutex_lock(&api.lock);
+}
+
+static void api_fork_parent(void)
+{
+	pthread_mutex_unlock(&api.lock);
+}
+
+/* ...and the child starts empty, as pcsc-lite's client does: its
+ * inherited contexts and handles are SCARD_E_INVALID_HANDLE there (the
+ * driver's threads stayed in the parent), and a new
+ * SCardEstablishContext starts its own driver. */
+static void api_fork_child(void)
+{
+	api_inherited = api;
+	memset(&api, 0, sizeof(api));
+	pthread_mutex_init(&api.lock, NULL);
+	api_cond_init();
+}
+
+static void api_init(void)
+{
+	api_cond_init();
+	pthread_atfork(api_fork_prepare, api_fork_parent, api_fork_child);
 }
 
 void api_init_once(void)

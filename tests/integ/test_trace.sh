@@ -116,9 +116,17 @@ else
 fi
 
 # ---- a real client under ccidkit run, traced by the environment ------
+# an ASan build of the library needs its runtime preloaded into the
+# uninstrumented client (as tests/clients/lib.sh does)
+lib=${top_builddir:-$(dirname "$CCIDKIT")}/pcsc-api/.libs/libpcsclite.so.1
+asan_rt=$(readelf -d "$lib" 2>/dev/null |
+	sed -n 's/.*(NEEDED).*\[\(libasan[^]]*\)\].*/\1/p')
 if command -v opensc-tool >/dev/null 2>&1; then
 	vr_start cl --level short
-	CCIDKIT_TRACE="pcap:$TMP/c%p.pcap,text:$TMP/c.txt" "$CCIDKIT" run -- opensc-tool -a >"$TMP/out" 2>&1
+	CCIDKIT_TRACE="pcap:$TMP/c%p.pcap,text:$TMP/c.txt" \
+	LD_PRELOAD="${asan_rt:+$asan_rt }${LD_PRELOAD:-}" \
+	ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+		"$CCIDKIT" run -- opensc-tool -a >"$TMP/out" 2>&1
 	rc=$?
 	vr_stop cl
 	ok=1

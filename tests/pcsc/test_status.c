@@ -230,7 +230,7 @@ static void *wait_thread(void *arg)
 	struct waiter *w = arg;
 
 	w->rv = SCardGetStatusChange(w->ctx, w->timeout, w->rs, w->n);
-	w->done_at = now_ms();
+	__atomic_store_n(&w->done_at, now_ms(), __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -245,7 +245,7 @@ static void wake_on(void **state, const char *cmd, DWORD want)
 	w.rs[0].dwCurrentState = w.rs[0].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
 	assert_int_equal(pthread_create(&t, NULL, wait_thread, &w), 0);
 	sleep_ms(300);
-	assert_int_equal(w.done_at, 0); /* it waits */
+	assert_int_equal(__atomic_load_n(&w.done_at, __ATOMIC_ACQUIRE), 0); /* it waits */
 	t0 = now_ms();
 	vr_cmd(&g_vr, cmd);
 	g_vr.card[0] = strcmp(cmd, "remove") != 0;

@@ -1417,8 +1417,10 @@ static void *select_thread(void *arg)
 	uint8_t resp[8];
 	size_t len = 0;
 
-	t->err = ccid_slot_transmit(t->x->r, 0, SELECT, sizeof(SELECT), resp,
-				    sizeof(resp), &len, D5S);
+	__atomic_store_n(&t->err, ccid_slot_transmit(t->x->r, 0, SELECT,
+						     sizeof(SELECT), resp,
+						     sizeof(resp), &len, D5S),
+			 __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -1447,8 +1449,11 @@ static void test_reader_txn_waits(void **state)
 	FAKE_SCRIPT(b.f, sel);
 	assert_int_equal(pthread_create(&th, NULL, select_thread, &t), 0);
 	usleep(150 * 1000);
-	assert_int_equal(t.err, 1); /* still waiting */
-	assert_int_equal(b.f->ops, 0);
+	assert_int_equal(__atomic_load_n(&t.err, __ATOMIC_ACQUIRE), 1); /* waiting */
+	/* nothing went out: B's lease is still waiting, io_lock held */
+	pthread_mutex_lock(&b.r->share_mu);
+	assert_false(b.r->leased);
+	pthread_mutex_unlock(&b.r->share_mu);
 	assert_int_equal(ccid_reader_share_txn(a.r, 0, false), CCID_OK);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(t.err, CCID_OK);
