@@ -3,7 +3,7 @@
 set -e
 # The PC/SC clients and pcsc-lite's headers are for the tests (tests/abi,
 # tests/clients).  Never pcscd: the point is that no daemon exists.
-PKGS="build-essential autoconf automake libtool pkg-config tshark
+PKGS="build-essential autoconf automake libtool pkg-config tshark clang
       libusb-1.0-0-dev libusbredirparser-dev libcmocka-dev valgrind binutils g++
       libpcsclite-dev python3-pyscard pcsc-tools opensc default-jdk-headless
       qemu-system-x86 busybox-static cpio udev"
