@@ -785,7 +785,7 @@ static void slot_abort(struct vr_ccid *c, unsigned slot)
 		fail(c, RDR_to_PC_DataBlock, s->lost_hdr, VR_ERR_CMD_ABORTED);
 	}
 	slot_drop_chain(s);
-	vr_tpdu_abort(s->tpdu);
+	vr_tpdu_reader_abort(s->tpdu);
 }
 
 /* Commands that answer with a SlotStatus and carry no abData. */
@@ -933,6 +933,16 @@ static bool check_oversized(struct vr_ccid *c, size_t chunk)
 	return true;
 }
 
+/* The hangup:N fault: true when this whole bulk-OUT message is the N-th
+ * since the fault was armed (any message type, so that a test can unplug
+ * the reader at every step of an exchange). */
+static bool hangup_now(struct vr_ccid *c)
+{
+	unsigned *h = &c->faults.n[VR_FAULT_HANGUP];
+
+	return *h != 0 && --*h == 0;
+}
+
 void vr_ccid_bulk_out(struct vr_ccid *c, const uint8_t *data, size_t len)
 {
 	size_t cap = c->cfg.dwMaxCCIDMessageLength, total, n;
@@ -965,7 +975,9 @@ void vr_ccid_bulk_out(struct vr_ccid *c, const uint8_t *data, size_t len)
 	total = VR_CCID_HDR + get_le32(c->in + 1);
 	if (c->in_len < total && len % VR_CCID_PACKET == 0)
 		return;			/* the next packet continues it */
-	if (c->in_len != total || n != len)
+	if (hangup_now(c))
+		c->disconnect = true;	/* unplugged before it is read */
+	else if (c->in_len != total || n != len)
 		fail(c, reply_type(c->in[0]), c->in, VR_ERR_BAD_LENGTH);
 	else
 		handle(c, c->in, total - VR_CCID_HDR);
@@ -1127,7 +1139,7 @@ int vr_ccid_control(struct vr_ccid *ccid, uint8_t bRequest, uint16_t wValue,
 			return -EINVAL;
 		/* the bulk PC_to_RDR_Abort that follows answers the rest */
 		slot_drop_chain(&ccid->slot[slot]);
-		vr_tpdu_abort(ccid->slot[slot].tpdu);
+		vr_tpdu_reader_abort(ccid->slot[slot].tpdu);
 		return 0;
 	case 0x02:	/* GET_CLOCK_FREQUENCIES */
 		*out_len = put_u32_array(clocks, 1, out, cap);

@@ -21,6 +21,7 @@ static const char *const fault_names[VR_FAULT_COUNT] = {
 	[VR_FAULT_SHORT] = "short",
 	[VR_FAULT_STALL] = "stall",
 	[VR_FAULT_DISCONNECT_AFTER] = "disconnect-after",
+	[VR_FAULT_HANGUP] = "hangup",
 };
 
 static bool parse_count(const char *s, unsigned *out)
@@ -40,8 +41,9 @@ static bool parse_count(const char *s, unsigned *out)
 	return true;
 }
 
-/* NAME or NAME:N. wtx and disconnect-after need N; mute without N is
- * for ever; the others default to 1. Repeating a fault adds its counts. */
+/* NAME or NAME:N. wtx, disconnect-after and hangup need N; mute without N
+ * is for ever; the others default to 1. Repeating a fault adds its counts
+ * (hangup's replaces). */
 int vr_fault_parse(struct vr_faults *f, const char *spec)
 {
 	const char *colon = spec ? strchr(spec, ':') : NULL;
@@ -56,8 +58,17 @@ int vr_fault_parse(struct vr_faults *f, const char *spec)
 			continue;
 		if (colon && !parse_count(colon + 1, &n))
 			return -EINVAL;
-		if (!colon && (k == VR_FAULT_WTX || k == VR_FAULT_DISCONNECT_AFTER))
+		if (!colon && (k == VR_FAULT_WTX || k == VR_FAULT_DISCONNECT_AFTER ||
+			       k == VR_FAULT_HANGUP))
 			return -EINVAL;
+		if (k == VR_FAULT_HANGUP) {
+			/* the N-th bulk message from now (N >= 1); a later
+			 * hangup replaces the count */
+			if (n == 0)
+				return -EINVAL;
+			f->n[k] = n;
+			return 0;
+		}
 		if (k == VR_FAULT_PPS_REFUSED && colon)
 			return -EINVAL;
 		if (k == VR_FAULT_MUTE && !colon)
@@ -181,6 +192,13 @@ void vr_tpdu_free(struct vr_tpdu **t)
 void vr_tpdu_abort(struct vr_tpdu *t)
 {
 	t->cmd_len = 0;
+	t->resp_len = t->resp_off = 0;
+	t->answering = false;
+	t->wtx_left = 0;
+}
+
+void vr_tpdu_reader_abort(struct vr_tpdu *t)
+{
 	t->resp_len = t->resp_off = 0;
 	t->answering = false;
 	t->wtx_left = 0;

@@ -57,6 +57,7 @@ enum vr_fault_kind {
 	VR_FAULT_SHORT,			/* truncate the reply */
 	VR_FAULT_STALL,			/* stall the bulk-IN endpoint once */
 	VR_FAULT_DISCONNECT_AFTER,	/* XfrBlocks left + 1 before the hang-up */
+	VR_FAULT_HANGUP,		/* bulk messages left before the hang-up */
 	VR_FAULT_COUNT,
 };
 #define VR_FAULT_FOREVER 0xFFFFFFFFu
@@ -106,8 +107,14 @@ void vr_tpdu_activate(struct vr_tpdu *t, const struct vr_card *card,
 		      const struct vr_tpdu_config *cfg);
 /* PC_to_RDR_SetParameters for T=1: the IFSC and EDC the card uses now. */
 void vr_tpdu_set_t1(struct vr_tpdu *t, unsigned ifsc, bool crc);
-/* PC_to_RDR_Abort / ABORT request: drop chains and pending responses. */
+/* T=1 S(ABORT) / RESYNCH and activation: drop chains and pending
+ * responses. */
 void vr_tpdu_abort(struct vr_tpdu *t);
+/* PC_to_RDR_Abort / ABORT request: the reader stops waiting for the card
+ * (its pending answer and time extensions go), but the card's T=1 state,
+ * a command chain it acknowledged included, stays: the host goes on from
+ * there (ISO 7816-3 §11.6.3 recovery). */
+void vr_tpdu_reader_abort(struct vr_tpdu *t);
 
 /* One T=0 TPDU in, response data + SW1 SW2 out (cap ≥ 258). 0 or
  * VR_TPDU_*. Faults used: BAD_PROCEDURE. */

@@ -444,11 +444,15 @@ static void test_fault_parse(void **state)
 	assert_false(vr_fault_take(NULL, VR_FAULT_LOSE_BLOCK));
 	for (const char *const *s = (const char *const[]){
 		     "wtx:2", "bad-procedure", "pps-refused", "wrong-bseq:2",
-		     "split", "short", "stall:1", NULL }; *s; s++)
+		     "split", "short", "stall:1", "hangup:3", NULL }; *s; s++)
 		assert_int_equal(vr_fault_parse(&f, *s), 0);
+	assert_int_equal(f.n[VR_FAULT_HANGUP], 3);
+	assert_int_equal(vr_fault_parse(&f, "hangup:5"), 0);
+	assert_int_equal(f.n[VR_FAULT_HANGUP], 5); /* replaced, not added */
 	for (const char *const *s = (const char *const[]){
 		     "wtx", "disconnect-after", "bad-edc:", "bad-edc:x",
-		     "bad", "stall:-1", "pps-refused:2", "", ":3", NULL };
+		     "bad", "stall:-1", "pps-refused:2", "", ":3", "hangup",
+		     "hangup:0", NULL };
 	     *s; s++)
 		assert_int_equal(vr_fault_parse(&f, *s), -EINVAL);
 	assert_int_equal(vr_fault_parse(&f, NULL), -EINVAL);
