@@ -231,15 +231,30 @@ static int read_message(struct ccid_reader *r, uint64_t deadline,
 	return CCID_OK;
 }
 
+/* Caller holds io_lock.  The protocol of the slot a message is for (0,
+ * 1), -1 when none is set up for its power-up. */
+static int slot_protocol(const struct ccid_reader *r, const uint8_t *msg,
+			 size_t len)
+{
+	const struct ccid_slot_proto *p;
+
+	if (len < CCID_HEADER_LEN || msg[5] >= r->nslots)
+		return -1;
+	p = &r->proto[msg[5]];
+	return p->valid && p->epoch == r->slot[msg[5]].power_epoch ?
+	       p->protocol : -1;
+}
+
 /* The wire dump at CCIDKIT_DEBUG=3 and the trace (trace.h), with the
  * secrets of a PC_to_RDR message masked (secret.h). */
 static void log_message(const struct ccid_reader *r, bool out,
 			const uint8_t *msg, size_t len)
 {
 	const char *dir = out ? "PC_to_RDR" : "RDR_to_PC";
-	size_t shown = out ? ccid_secret_start(r->level, msg, len) : 0;
+	int protocol = slot_protocol(r, msg, len);
+	size_t shown = out ? ccid_secret_start(r->level, protocol, msg, len) : 0;
 
-	ccid_trace_bulk(r->trace, out, msg, len);
+	ccid_trace_bulk(r->trace, out, protocol, msg, len);
 	if (ccid_log_get_level() < CCID_LOG_DEBUG)
 		return;
 	if (shown > 0) {

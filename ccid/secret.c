@@ -37,8 +37,8 @@ static size_t t1_data(const uint8_t *d, size_t n)
 	return off ? 3 + off : 0;
 }
 
-size_t ccid_secret_start(enum ccid_level level, const uint8_t *msg,
-			 size_t len)
+size_t ccid_secret_start(enum ccid_level level, int protocol,
+			 const uint8_t *msg, size_t len)
 {
 	const uint8_t *d = msg + CCID_HEADER_LEN;
 	size_t n = len - CCID_HEADER_LEN, off;
@@ -51,8 +51,8 @@ size_t ccid_secret_start(enum ccid_level level, const uint8_t *msg,
 	if (msg[0] != PC_to_RDR_XfrBlock)
 		return 0;
 	if (level == CCID_LEVEL_TPDU) {
-		off = t1_data(d, n);
-		if (off == 0)
+		off = protocol == 0 ? 0 : t1_data(d, n);
+		if (off == 0 && protocol != 1)
 			off = apdu_data(d, n); /* T=0: CLA INS P1 P2 P3 data */
 		return off ? CCID_HEADER_LEN + off : 0;
 	}
@@ -79,15 +79,17 @@ static void t1_reseal(uint8_t *d, size_t n)
 	}
 }
 
-bool ccid_secret_mask(enum ccid_level level, uint8_t *msg, size_t len)
+bool ccid_secret_mask(enum ccid_level level, int protocol, uint8_t *msg,
+		      size_t len)
 {
-	size_t off = ccid_secret_start(level, msg, len), end = len;
+	size_t off = ccid_secret_start(level, protocol, msg, len), end = len;
 	uint8_t *d = msg + CCID_HEADER_LEN;
 	bool t1;
 
 	if (off == 0)
 		return false;
-	t1 = level == CCID_LEVEL_TPDU && msg[0] == PC_to_RDR_XfrBlock &&
+	t1 = level == CCID_LEVEL_TPDU && protocol != 0 &&
+	     msg[0] == PC_to_RDR_XfrBlock &&
 	     t1_data(d, len - CCID_HEADER_LEN) != 0;
 	if (t1)
 		end = CCID_HEADER_LEN + 3u + d[2]; /* the EDC stays */

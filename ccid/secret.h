@@ -20,15 +20,19 @@
  * chained APDU (wLevelParameter 0 or 1, CCID 1.1 §6.1.4: later chunks
  * cannot be told apart from other data, a limit: no PIN is that long), at
  * TPDU level after a T=0 header or in a T=1 I-block (after NAD PCB LEN
- * and the APDU header; the EDC is not secret, see ccid_secret_mask). */
-size_t ccid_secret_start(enum ccid_level level, const uint8_t *msg,
-			 size_t len);
+ * and the APDU header; the EDC is not secret, see ccid_secret_mask).
+ * protocol: the slot's (0: T=0, 1: T=1), which decides how a TPDU-level
+ * XfrBlock reads (a T=1 block's NAD PCB could pass for CLA INS); -1 when
+ * unknown: a T=1 I-block is tried first, then a T=0 header. */
+size_t ccid_secret_start(enum ccid_level level, int protocol,
+			 const uint8_t *msg, size_t len);
 
 /* Overwrite the secret bytes of msg (a copy the caller owns) with '*',
  * keeping it well formed: a T=1 block gets its EDC (LRC or CRC, whichever
  * the original carried) computed again over the masked bytes, so that a
  * decoder still sees the VERIFY and its length.  Returns true when
  * something was masked. */
-bool ccid_secret_mask(enum ccid_level level, uint8_t *msg, size_t len);
+bool ccid_secret_mask(enum ccid_level level, int protocol, uint8_t *msg,
+		      size_t len);
 
 #endif

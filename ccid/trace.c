@@ -400,15 +400,16 @@ void ccid_trace_dev_free(struct ccid_trace_dev **dp)
 
 /* A bulk message into the pcap, its secrets masked with '*' unless
  * show-secrets (the pcap is as shareable as the text). */
-static void pcap_bulk(struct ccid_trace_dev *d, bool out, const uint8_t *msg,
-		      size_t len)
+static void pcap_bulk(struct ccid_trace_dev *d, bool out, int protocol,
+		      const uint8_t *msg, size_t len)
 {
-	size_t off = out && !g_secrets ? ccid_secret_start(d->level, msg, len) : 0;
+	size_t off = out && !g_secrets ?
+		     ccid_secret_start(d->level, protocol, msg, len) : 0;
 	uint8_t *copy = off > 0 ? malloc(len) : NULL;
 
 	if (copy != NULL) {
 		memcpy(copy, msg, len);
-		ccid_secret_mask(d->level, copy, len);
+		ccid_secret_mask(d->level, protocol, copy, len);
 		msg = copy;
 	} else if (off > 0) {
 		return; /* no memory: better nothing than the PIN */
@@ -418,8 +419,8 @@ static void pcap_bulk(struct ccid_trace_dev *d, bool out, const uint8_t *msg,
 	free(copy);
 }
 
-void ccid_trace_bulk(struct ccid_trace_dev *d, bool out, const uint8_t *msg,
-		     size_t len)
+void ccid_trace_bulk(struct ccid_trace_dev *d, bool out, int protocol,
+		     const uint8_t *msg, size_t len)
 {
 	struct ccid_text t;
 
@@ -432,7 +433,7 @@ void ccid_trace_bulk(struct ccid_trace_dev *d, bool out, const uint8_t *msg,
 		text_event(d->name, &t);
 	}
 	if (g_pcap != NULL)
-		pcap_bulk(d, out, msg, len);
+		pcap_bulk(d, out, protocol, msg, len);
 	pthread_mutex_unlock(&g_mu);
 	ccid_text_free(&t);
 }

@@ -49,8 +49,10 @@ struct ccid_trace_dev;
 struct ccid_trace_dev *ccid_trace_dev_new(const struct ccid_usb_info *info);
 void ccid_trace_dev_free(struct ccid_trace_dev **d);
 
-void ccid_trace_bulk(struct ccid_trace_dev *d, bool out, const uint8_t *msg,
-		     size_t len);
+/* protocol: the slot's (0 T=0, 1 T=1, -1 unknown), to find the secrets of
+ * a TPDU-level message (secret.h). */
+void ccid_trace_bulk(struct ccid_trace_dev *d, bool out, int protocol,
+		     const uint8_t *msg, size_t len);
 void ccid_trace_intr(struct ccid_trace_dev *d, const uint8_t *msg,
 		     size_t len);
 /* A class request and how it ended (err: enum ccid_err). */

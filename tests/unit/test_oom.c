@@ -650,7 +650,7 @@ static int sc_trace(void *arg)
 		for (size_t i = 0; i < sizeof(dec_msgs) / sizeof(dec_msgs[0]); i++) {
 			size_t n = fake_hex(dec_msgs[i].hex, m, sizeof(m));
 
-			ccid_trace_bulk(d, dec_msgs[i].out, m, n);
+			ccid_trace_bulk(d, dec_msgs[i].out, -1, m, n);
 		}
 		ccid_trace_intr(d, (const uint8_t *)"\x50\x03", 2);
 		ccid_trace_note("SCardTransmit -> 0x%08X", 0u);
