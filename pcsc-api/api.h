@@ -114,6 +114,8 @@ struct api {
 };
 
 extern struct api api;
+/* A fork()ed child's inherited tables (table.c), kept, never used. */
+extern struct api api_forked;
 
 /* ---- table.c ---- */
 void api_init_once(void);

@@ -19,8 +19,10 @@ struct api api = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
 
 /* What a fork()ed child inherited: kept (reachable, never freed or
- * joined: its threads do not exist in the child). */
-static struct api api_inherited;
+ * joined: its threads do not exist in the child).  Not static: a store
+ * to a static nobody reads would be optimised away, and the child's
+ * copies would look leaked to valgrind. */
+struct api api_forked;
 
 /* The condition variable must wait on CLOCK_MONOTONIC (DESIGN.md:
  * deadlines, not wall-clock time), which a static initialiser cannot
@@ -52,7 +54,7 @@ static void api_fork_parent(void)
  * SCardEstablishContext starts its own driver. */
 static void api_fork_child(void)
 {
-	api_inherited = api;
+	api_forked = api;
 	memset(&api, 0, sizeof(api));
 	pthread_mutex_init(&api.lock, NULL);
 	api_cond_init();
