@@ -50,8 +50,8 @@ static bool find_reader(SCARDCONTEXT ctx, const char *what, char *out)
 	if (SCardListReaders(ctx, NULL, list, &len) != SCARD_S_SUCCESS)
 		return false;
 	for (const char *p = list; *p; p += strlen(p) + 1)
-		if (strstr(p, what) != NULL) {
-			snprintf(out, MAX_READERNAME, "%s", p);
+		if (strstr(p, what) != NULL && strlen(p) < MAX_READERNAME) {
+			memcpy(out, p, strlen(p) + 1);
 			return true;
 		}
 	return false;
