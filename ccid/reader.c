@@ -233,29 +233,38 @@ static int read_message(struct ccid_reader *r, uint64_t deadline,
 
 /* Caller holds io_lock.  The protocol of the slot a message is for (0,
  * 1), -1 when none is set up for its power-up. */
-static int slot_protocol(const struct ccid_reader *r, const uint8_t *msg,
+static int slot_protocol(struct ccid_reader *r, const uint8_t *msg,
 			 size_t len)
 {
 	const struct ccid_slot_proto *p;
+	struct ccid_slot_state st;
 
 	if (len < CCID_HEADER_LEN || msg[5] >= r->nslots)
 		return -1;
 	p = &r->proto[msg[5]];
-	return p->valid && p->epoch == r->slot[msg[5]].power_epoch ?
-	       p->protocol : -1;
+	if (!p->valid)
+		return -1;
+	/* power_epoch is state_lock's (the interrupt thread moves it) */
+	ccid_reader_slot_state(r, msg[5], &st, NULL);
+	return p->epoch == st.power_epoch ? p->protocol : -1;
 }
 
 /* The wire dump at CCIDKIT_DEBUG=3 and the trace (trace.h), with the
  * secrets of a PC_to_RDR message masked (secret.h). */
-static void log_message(const struct ccid_reader *r, bool out,
-			const uint8_t *msg, size_t len)
+static void log_message(struct ccid_reader *r, bool out, const uint8_t *msg,
+			size_t len)
 {
 	const char *dir = out ? "PC_to_RDR" : "RDR_to_PC";
-	int protocol = slot_protocol(r, msg, len);
-	size_t shown = out ? ccid_secret_start(r->level, protocol, msg, len) : 0;
+	bool dump = ccid_log_get_level() >= CCID_LOG_DEBUG;
+	int protocol;
+	size_t shown;
 
+	if (r->trace == NULL && !dump)
+		return;
+	protocol = slot_protocol(r, msg, len);
+	shown = out ? ccid_secret_start(r->level, protocol, msg, len) : 0;
 	ccid_trace_bulk(r->trace, out, protocol, msg, len);
-	if (ccid_log_get_level() < CCID_LOG_DEBUG)
+	if (!dump)
 		return;
 	if (shown > 0) {
 		ccid_log_hex(CCID_LOG_DEBUG, __func__, dir, msg, shown);
