@@ -47,39 +47,9 @@ syslib=$(ldd "$CLIENT" 2>/dev/null | sed -n 's/^[[:space:]]*libpcsclite\.so\.1 =
 [ -n "$syslib" ] || skip "the system's libpcsclite.so.1 is missing (apt-get install libpcsclite1)"
 
 # ---- pcscd and libccid: Debian's packages, extracted, not installed ----
-CACHE=${CCIDKIT_GUEST_CACHE:-${HOME:-/tmp}/.cache/ccidkit-guest}
-version() {
-	apt-cache show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1
-}
-pv=$(version pcscd) lv=$(version libccid)
-if [ -n "$pv" ] && [ -n "$lv" ]; then
-	PKG=$CACHE/pcscd_$pv+libccid_$lv
-else
-	# no apt lists (offline?): packages fetched before will do
-	PKG=$(ls -d "$CACHE"/pcscd_*+libccid_*/.done 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$PKG" ] || skip "apt-cache knows no pcscd/libccid (run apt-get update)"
-	PKG=${PKG%/.done}
-fi
-if ! [ -f "$PKG/.done" ]; then
-	mkdir -p "$CACHE" || skip "cannot create $CACHE"
-	DL=$(mktemp -d "$CACHE/dl.XXXXXX") || skip "mktemp in $CACHE failed"
-	echo "$ME: fetching pcscd $pv and libccid $lv with apt-get download" >&2
-	if ! (cd "$DL" && apt-get download -q pcscd libccid >"$DL/log" 2>&1); then
-		tail -n 3 "$DL/log" >&2; rm -rf "$DL"
-		skip "apt-get download pcscd libccid failed"
-	fi
-	for deb in "$DL"/*.deb; do
-		dpkg-deb -x "$deb" "$DL/x" || { rm -rf "$DL"; die "dpkg-deb -x $deb failed"; }
-	done
-	touch "$DL/x/.done"
-	if ! [ -f "$PKG/.done" ]; then
-		rm -rf "$PKG"
-		mv "$DL/x" "$PKG" || [ -f "$PKG/.done" ] || die "cannot fill $PKG"
-	fi
-	rm -rf "$DL"
-fi
-pv=${pv:-$(echo "$PKG" | sed 's/.*pcscd_\(.*\)+libccid_.*/\1/')}
-lv=${lv:-$(echo "$PKG" | sed 's/.*+libccid_//')}
+pkgs_broken() { die "$@"; }
+. "$HERE/pcscd-pkgs.sh"
+pcscd_pkgs
 grep -q "<string>0x$VID</string>" "$PKG/etc/libccid_Info.plist" ||
 	die "libccid's Info.plist does not list vendor $VID"
 

@@ -52,37 +52,10 @@ command -v "$qemu" >/dev/null 2>&1 || skip "$qemu not found (apt-get install qem
 	skip "$qemu's usb-redir has no pcap property"
 
 # ---- pcscd and libccid: Debian's packages, extracted, not installed ----
-# (as bench_guest.sh: the same cache directory, shared with it)
-CACHE=${CCIDKIT_GUEST_CACHE:-${HOME:-/tmp}/.cache/ccidkit-guest}
-version() {
-	apt-cache show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1
-}
-pv=$(version pcscd) lv=$(version libccid)
-if [ -n "$pv" ] && [ -n "$lv" ]; then
-	PKG=$CACHE/pcscd_$pv+libccid_$lv
-else
-	PKG=$(ls -d "$CACHE"/pcscd_*+libccid_*/.done 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$PKG" ] || skip "apt-cache knows no pcscd/libccid (run apt-get update)"
-	PKG=${PKG%/.done}
-fi
-if ! [ -f "$PKG/.done" ]; then
-	mkdir -p "$CACHE" || skip "cannot create $CACHE"
-	DL=$(mktemp -d "$CACHE/dl.XXXXXX") || skip "mktemp in $CACHE failed"
-	echo "$ME: fetching pcscd $pv and libccid $lv with apt-get download" >&2
-	if ! (cd "$DL" && apt-get download -q pcscd libccid >"$DL/log" 2>&1); then
-		tail -n 3 "$DL/log" >&2; rm -rf "$DL"
-		skip "apt-get download pcscd libccid failed"
-	fi
-	for deb in "$DL"/*.deb; do
-		dpkg-deb -x "$deb" "$DL/x" || { rm -rf "$DL"; skip "dpkg-deb -x $deb failed"; }
-	done
-	touch "$DL/x/.done"
-	if ! [ -f "$PKG/.done" ]; then
-		rm -rf "$PKG"
-		mv "$DL/x" "$PKG" || [ -f "$PKG/.done" ] || skip "cannot fill $PKG"
-	fi
-	rm -rf "$DL"
-fi
+# (the same cache directory as bench_guest.sh)
+pkgs_broken() { skip "$@"; }
+. "$HERE/pcscd-pkgs.sh"
+pcscd_pkgs
 grep -q "<string>0x$VID</string>" "$PKG/etc/libccid_Info.plist" ||
 	skip "libccid's Info.plist does not list vendor $VID"
 
