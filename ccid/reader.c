@@ -200,21 +200,43 @@ static int tp_error(struct ccid_reader *r, int err, const char *what)
 /* Read one whole RDR_to_PC message into r->rx.  A reply may arrive in
  * several bulk transfers (short packets from some readers and usbredir
  * peers); it is complete at 10 + dwLength bytes.  A message announcing
- * more than dwMaxCCIDMessageLength is a protocol error (CCID 1.1 §5.1). */
+ * more than dwMaxCCIDMessageLength is a protocol error (CCID 1.1 §5.1).
+ * After its first bytes the rest has CCID_CONTINUATION_MS (a reply cut
+ * short is CCID_E_TIMEOUT then, not a wait for the caller's whole
+ * deadline); a reader that keeps sending empty transfers is
+ * CCID_E_PROTO. */
 static int read_message(struct ccid_reader *r, uint64_t deadline,
 			size_t *len)
 {
 	size_t got = 0, need = 0;
+	unsigned empty = 0;
 
 	for (;;) {
 		size_t n = 0;
-		int err = r->tp->ops->bulk_in(r->tp, r->rx + got,
-					      r->buf_cap - got, &n, deadline);
+		uint64_t until = deadline;
+		int err;
 
+		if (got > 0) {
+			uint64_t rest = ccid_deadline_in(CCID_CONTINUATION_MS);
+
+			if (rest < until)
+				until = rest;
+		}
+		err = r->tp->ops->bulk_in(r->tp, r->rx + got, r->buf_cap - got,
+					  &n, until);
+		if (err == CCID_E_TIMEOUT && got > 0)
+			ccid_log_err("reply cut short: %zu of %zu bytes came", got,
+				     need > got ? need : (size_t)CCID_HEADER_LEN);
 		if (err != CCID_OK)
 			return err;
 		if (n > r->buf_cap - got)
 			return CCID_E_PROTO;
+		if (n == 0 && ++empty > CCID_MAX_EMPTY_READS) {
+			ccid_log_err("the reader keeps sending empty transfers");
+			return CCID_E_PROTO;
+		}
+		if (n > 0)
+			empty = 0;
 		got += n;
 		if (got < CCID_HEADER_LEN)
 			continue;

@@ -226,6 +226,10 @@ struct plan {
  * (errmap.c: SCARD_E_NOT_TRANSACTED); a mute card fails PowerOn, a mute
  * block is sent again; a lost block is given
  * up after BWT, the slot aborted and the block asked for again (R-block);
+ * a reply cut short is given up CCID_CONTINUATION_MS after its first
+ * bytes (not at the caller's deadline): PowerOn fails with
+ * SCARD_E_NOT_TRANSACTED and the next Connect works, a T=1 block is asked
+ * for again (also when the abort's own reply is cut, short:2);
  * a hang-up is an unplug. */
 static const struct plan PLANS[] = {
 	{ "bad-edc", AT_TRANSMIT, SCARD_S_SUCCESS },
@@ -238,12 +242,9 @@ static const struct plan PLANS[] = {
 	{ "split", AT_CONNECT, SCARD_S_SUCCESS },
 	{ "split:3", AT_TRANSMIT, SCARD_S_SUCCESS },
 	{ "stall", AT_TRANSMIT, SCARD_E_NOT_TRANSACTED },
-	/* "short" before a chained Transmit is left out: the vreader's
-	 * PC_to_RDR_Abort clears its card's T=1 chain but keeps N(R)
-	 * (vr_tpdu_abort), so the card acknowledges a block it dropped and
-	 * answers 6E 00 to the rest: a fault of the model, reported. */
-	/* "short" before Connect too: a cut PowerOn reply is only given up
-	 * at the 60 s I/O deadline (API_IO_MS), too slow here; reported. */
+	{ "short", AT_CONNECT, SCARD_E_NOT_TRANSACTED },
+	{ "short", AT_TRANSMIT, SCARD_S_SUCCESS },
+	{ "short:2", AT_TRANSMIT, SCARD_S_SUCCESS },
 	{ "mute:1", AT_CONNECT, SCARD_W_UNRESPONSIVE_CARD },
 	{ "mute:1", AT_TRANSMIT, SCARD_S_SUCCESS }, /* block re-sent */
 	{ "lose-block", AT_TRANSMIT, SCARD_S_SUCCESS }, /* abort, R-block */

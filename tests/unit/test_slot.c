@@ -1526,6 +1526,101 @@ static void test_short_read_reassembled(void **state)
 	fx_close(&x);
 }
 
+/* The rest of a reply gets CCID_CONTINUATION_MS, not the caller's
+ * deadline: the read after the first part carries the shorter one. */
+static void test_continuation_deadline(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		FAKE_IN_SPLIT("80 04000000 00 01 00 00 00 11 22 90 00", 6),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[4];
+	size_t len = 0;
+	uint64_t before, caller = ccid_deadline_in(60000);
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	before = ccid_deadline_in(0);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, caller),
+			 CCID_OK);
+	assert_memory_equal(resp, "\x11\x22\x90\x00", 4);
+	/* the last bulk-IN was the continuation */
+	assert_true(x.f->last_in_deadline >= before + CCID_CONTINUATION_MS);
+	assert_true(x.f->last_in_deadline <=
+		    ccid_deadline_in(CCID_CONTINUATION_MS));
+	assert_true(x.f->last_in_deadline < caller);
+	fake_transport_done(x.f);
+	fx_close(&x);
+}
+
+/* A reply cut short (its rest never comes) ends as a timeout with the
+ * abort sequence, and the next command works. */
+static void test_reply_cut_short(void **state)
+{
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		FAKE_IN("80 04000000 00 01 00 00 00 11 22"),
+		FAKE_FAULT(CCID_E_TIMEOUT),
+		FAKE_CONTROL(0x21, 0x01, 0x0100),
+		FAKE_OUT("72 00000000 00 01 00 00 00"),
+		FAKE_IN("81 00000000 00 01 00 00 00"),
+		FAKE_OUT("6F 04000000 00 02 00 00 00 00 84 00 00"),
+		FAKE_IN("80 04000000 00 02 00 00 00 33 44 90 00"),
+	};
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[4];
+	size_t len = 0;
+
+	(void)state;
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_TIMEOUT);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_memory_equal(resp, "\x33\x44\x90\x00", 4);
+	fake_transport_done(x.f);
+	fx_close(&x);
+}
+
+/* Empty transfers are skipped, a few of them; a reader that sends
+ * nothing else is a protocol error, not a busy loop until the deadline. */
+static void test_empty_transfers(void **state)
+{
+#define E FAKE_IN("")
+	static const struct fake_step script[] = {
+		FAKE_OUT("6F 04000000 00 01 00 00 00 00 84 00 00"),
+		E, E, E,
+		FAKE_IN("80 04000000 00 01 00 00 00 11 22 90 00"),
+		FAKE_OUT("6F 04000000 00 02 00 00 00 00 84 00 00"),
+		E, E, E, E, E, E, E, E, E, E, E, E, E, E, E, E, E,
+	};
+#undef E
+	static const uint8_t apdu[] = { 0x00, 0x84, 0x00, 0x00 };
+	struct fx x;
+	uint8_t resp[4];
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(CCID_MAX_EMPTY_READS, 16);
+	fx_open(&x, RD_SHORT);
+	FAKE_SCRIPT(x.f, script);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S), CCID_OK);
+	assert_memory_equal(resp, "\x11\x22\x90\x00", 4);
+	assert_int_equal(ccid_slot_transmit(x.r, 0, apdu, sizeof(apdu), resp,
+					    sizeof(resp), &len, D5S),
+			 CCID_E_PROTO);
+	fake_transport_done(x.f);
+	fx_close(&x);
+}
+
 static void test_reply_too_long(void **state)
 {
 	static const struct fake_step script[] = {
@@ -2142,6 +2237,9 @@ int main(void)
 		cmocka_unit_test(test_time_extension),
 		cmocka_unit_test(test_wrong_slot_or_type),
 		cmocka_unit_test(test_short_read_reassembled),
+		cmocka_unit_test(test_continuation_deadline),
+		cmocka_unit_test(test_reply_cut_short),
+		cmocka_unit_test(test_empty_transfers),
 		cmocka_unit_test(test_reply_too_long),
 		cmocka_unit_test(test_command_too_long),
 		cmocka_unit_test(test_seq_wraps),
