@@ -345,19 +345,24 @@ static LONG api_sharing_ok(const struct api_slot *s, DWORD share)
 }
 
 /* Under api.lock: wait until no transaction is held on the reader
- * (winscard.c: Connect polls while the reader is locked). */
-static void api_wait_no_tx(struct api_slot *s)
+ * (winscard.c: Connect polls while the reader is locked, with no time
+ * limit and whatever PCSCLITE_NO_BLOCKING says).  The wait ends when the
+ * context is released from another thread: SCARD_E_INVALID_HANDLE. */
+static LONG api_wait_no_tx(struct api_ctx *ctx, struct api_slot *s)
 {
 	struct ccid_slot_state st;
 
 	while (s->tx_owner != 0) {
+		if (ctx->released)
+			return SCARD_E_INVALID_HANDLE;
 		if (ccid_reader_slot_state(s->reader, s->slot, &st, NULL) !=
 		    CCID_OK)
-			return;
+			break; /* api_connect_slot reports it */
 		api_tx_expire(s, &st);
 		if (s->tx_owner != 0)
 			api_wait_ms(API_TX_POLL_MS);
 	}
+	return SCARD_S_SUCCESS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -438,8 +443,10 @@ LONG SCardConnect(SCARDCONTEXT hContext, LPCSTR szReader, DWORD dwShareMode,
 		rv = api_find_reader(szReader, &s);
 	if (rv == SCARD_S_SUCCESS) {
 		api_lock();
-		api_wait_no_tx(s);
+		rv = api_wait_no_tx(ctx, s);
 		api_unlock();
+	}
+	if (rv == SCARD_S_SUCCESS) {
 		pthread_mutex_lock(&s->power_lock);
 		rv = api_connect_slot(ctx, s, dwShareMode,
 				      dwPreferredProtocols, &c);

@@ -459,6 +459,66 @@ static void test_cancel_blocked_gsc(void **state)
 	assert_rv(SCardIsValidContext(ctx2), SCARD_E_INVALID_HANDLE);
 }
 
+struct connect_arg {
+	SCARDCONTEXT ctx;
+	SCARDHANDLE h;
+	LONG rv;
+	uint64_t ms;
+};
+
+static void *connect_thread(void *p)
+{
+	struct connect_arg *a = p;
+	DWORD proto;
+	uint64_t t0 = now_ms();
+
+	a->rv = SCardConnect(a->ctx, VR_READER, SCARD_SHARE_SHARED,
+			     SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &a->h,
+			     &proto);
+	a->ms = now_ms() - t0;
+	return NULL;
+}
+
+/* A Connect waits while another handle holds a transaction on the reader
+ * (pcscd's winscard.c does), without a time limit; releasing its context
+ * from another thread ends the wait with SCARD_E_INVALID_HANDLE, and a
+ * Connect waiting the same way succeeds once the transaction ends. */
+static void test_release_during_connect_wait(void **state)
+{
+	SCARDCONTEXT ctx = C(state), ctx2;
+	SCARDHANDLE h = connect_ok(ctx, VR_READER, SCARD_SHARE_SHARED, NULL);
+	struct connect_arg a = { .rv = 12345 };
+	pthread_t t;
+
+	assert_rv(SCardBeginTransaction(h), SCARD_S_SUCCESS);
+	assert_rv(SCardEstablishContext(SCARD_SCOPE_USER, NULL, NULL, &ctx2),
+		  SCARD_S_SUCCESS);
+	a.ctx = ctx2;
+	assert_int_equal(pthread_create(&t, NULL, connect_thread, &a), 0);
+	sleep_ms(300);
+	assert_int_equal(a.rv, 12345); /* still waiting */
+	assert_rv(SCardReleaseContext(ctx2), SCARD_S_SUCCESS);
+	pthread_join(t, NULL);
+	assert_rv(a.rv, SCARD_E_INVALID_HANDLE);
+	assert_int_equal(a.h, 0);
+	assert_in_range(a.ms, 250, 2000);
+	/* the transaction is untouched */
+	echo_ok(h);
+	/* the same wait ends with a handle when the transaction does */
+	a.ctx = ctx;
+	a.rv = 12345;
+	assert_int_equal(pthread_create(&t, NULL, connect_thread, &a), 0);
+	sleep_ms(300);
+	assert_int_equal(a.rv, 12345);
+	assert_rv(SCardEndTransaction(h, SCARD_LEAVE_CARD), SCARD_S_SUCCESS);
+	pthread_join(t, NULL);
+	assert_rv(a.rv, SCARD_S_SUCCESS);
+	assert_in_range(a.ms, 250, 2000);
+	echo_ok(a.h);
+	assert_rv(SCardDisconnect(a.h, SCARD_LEAVE_CARD), SCARD_S_SUCCESS);
+	assert_rv(SCardDisconnect(h, SCARD_LEAVE_CARD), SCARD_S_SUCCESS);
+}
+
 /* ---- fork ---- */
 
 /* The child of a process with an open context: pcsc-abi.md §6.4 says
@@ -518,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_sizes, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_list_sizes, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_released_context, ctx_setup, ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_release_during_connect_wait, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_disconnected_handle, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_and_garbage, ctx_setup, ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_free_memory, ctx_setup, ctx_teardown),
