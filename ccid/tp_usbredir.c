@@ -409,6 +409,102 @@ static void on_interrupt(void *priv, uint64_t id,
 		usbredirparser_free_packet_data(t->parser, data);
 }
 
+/* ---- packets a usb-host may send that a CCID guest never asks for ----
+ * usbredirparser calls every callback without checking it for NULL, so a
+ * hostile or confused peer sending one of these would make it jump to
+ * address 0: each has a handler that logs it and drops it (freeing what
+ * the parser hands over). */
+
+static void unasked(const char *what)
+{
+	ccid_log_dbg("usbredir: unrequested %s packet ignored", what);
+}
+
+static void on_alt_status(void *priv, uint64_t id,
+			  struct usb_redir_alt_setting_status_header *h)
+{
+	(void)priv;
+	(void)id;
+	(void)h;
+	unasked("alt_setting_status");
+}
+
+static void on_iso_status(void *priv, uint64_t id,
+			  struct usb_redir_iso_stream_status_header *h)
+{
+	(void)priv;
+	(void)id;
+	(void)h;
+	unasked("iso_stream_status");
+}
+
+static void on_streams_status(void *priv, uint64_t id,
+			      struct usb_redir_bulk_streams_status_header *h)
+{
+	(void)priv;
+	(void)id;
+	(void)h;
+	unasked("bulk_streams_status");
+}
+
+static void on_bulk_recv_status(void *priv, uint64_t id,
+				struct usb_redir_bulk_receiving_status_header *h)
+{
+	(void)priv;
+	(void)id;
+	(void)h;
+	unasked("bulk_receiving_status");
+}
+
+static void on_filter_reject(void *priv)
+{
+	(void)priv;
+	unasked("filter_reject");
+}
+
+static void on_filter(void *priv, struct usbredirfilter_rule *rules,
+		      int count)
+{
+	(void)priv;
+	(void)count;
+	free(rules); /* ours (usbredirparser.h) */
+	unasked("filter_filter");
+}
+
+static void on_disconnect_ack(void *priv)
+{
+	(void)priv;
+	unasked("device_disconnect_ack");
+}
+
+static void on_iso(void *priv, uint64_t id,
+		   struct usb_redir_iso_packet_header *h, uint8_t *data,
+		   int data_len)
+{
+	struct tp_redir *t = priv;
+
+	(void)id;
+	(void)h;
+	(void)data_len;
+	if (data != NULL)
+		usbredirparser_free_packet_data(t->parser, data);
+	unasked("iso");
+}
+
+static void on_buffered_bulk(void *priv, uint64_t id,
+			     struct usb_redir_buffered_bulk_packet_header *h,
+			     uint8_t *data, int data_len)
+{
+	struct tp_redir *t = priv;
+
+	(void)id;
+	(void)h;
+	(void)data_len;
+	if (data != NULL)
+		usbredirparser_free_packet_data(t->parser, data);
+	unasked("buffered_bulk");
+}
+
 /* ---- the I/O thread ---- */
 
 static bool io_should_stop(struct tp_redir *t)
@@ -999,6 +1095,15 @@ static void parser_set_callbacks(struct usbredirparser *p, void *priv)
 	p->control_packet_func = on_control;
 	p->bulk_packet_func = on_bulk;
 	p->interrupt_packet_func = on_interrupt;
+	p->alt_setting_status_func = on_alt_status;
+	p->iso_stream_status_func = on_iso_status;
+	p->bulk_streams_status_func = on_streams_status;
+	p->bulk_receiving_status_func = on_bulk_recv_status;
+	p->filter_reject_func = on_filter_reject;
+	p->filter_filter_func = on_filter;
+	p->device_disconnect_ack_func = on_disconnect_ack;
+	p->iso_packet_func = on_iso;
+	p->buffered_bulk_packet_func = on_buffered_bulk;
 }
 
 /* Parser (which queues our hello) and the I/O thread. */

@@ -685,6 +685,95 @@ static void cb_filter_filter(void *priv, struct usbredirfilter_rule *rules,
 	free(rules);	/* ownership passes to us (usbredirparser.h) */
 }
 
+/* ---- requests a CCID device cannot honour ----
+ * usbredirparser calls every callback without a NULL check: a usb-guest
+ * asking for isochronous streams, bulk streams or buffered bulk receiving
+ * (none of which a CCID reader has) gets a usb_redir_inval status; iso
+ * data is dropped. */
+
+static void cb_start_iso(void *priv, uint64_t id,
+			 struct usb_redir_start_iso_stream_header *h)
+{
+	struct vr_usb *u = priv;
+	struct usb_redir_iso_stream_status_header st = {
+		.status = usb_redir_inval, .endpoint = h->endpoint,
+	};
+
+	vr_logf(1, "usb-guest asked for an iso stream on 0x%02x: refused",
+		h->endpoint);
+	usbredirparser_send_iso_stream_status(u->parser, id, &st);
+}
+
+static void cb_stop_iso(void *priv, uint64_t id,
+			struct usb_redir_stop_iso_stream_header *h)
+{
+	struct vr_usb *u = priv;
+	struct usb_redir_iso_stream_status_header st = {
+		.status = usb_redir_inval, .endpoint = h->endpoint,
+	};
+
+	usbredirparser_send_iso_stream_status(u->parser, id, &st);
+}
+
+/* iso OUT data has no answer in usbredir: dropped */
+static void cb_iso_packet(void *priv, uint64_t id,
+			  struct usb_redir_iso_packet_header *h,
+			  uint8_t *data, int data_len)
+{
+	struct vr_usb *u = priv;
+
+	(void)id;
+	vr_logf(1, "usb-guest sent %d iso bytes to 0x%02x: dropped", data_len,
+		h->endpoint);
+	usbredirparser_free_packet_data(u->parser, data);
+}
+
+static void streams_refused(struct vr_usb *u, uint64_t id, uint32_t eps)
+{
+	struct usb_redir_bulk_streams_status_header st = {
+		.endpoints = eps, .no_streams = 0, .status = usb_redir_inval,
+	};
+
+	vr_logf(1, "usb-guest asked for bulk streams: refused");
+	usbredirparser_send_bulk_streams_status(u->parser, id, &st);
+}
+
+static void cb_alloc_streams(void *priv, uint64_t id,
+			     struct usb_redir_alloc_bulk_streams_header *h)
+{
+	streams_refused(priv, id, h->endpoints);
+}
+
+static void cb_free_streams(void *priv, uint64_t id,
+			    struct usb_redir_free_bulk_streams_header *h)
+{
+	streams_refused(priv, id, h->endpoints);
+}
+
+static void bulk_receiving_refused(struct vr_usb *u, uint64_t id,
+				   uint32_t stream_id, uint8_t ep)
+{
+	struct usb_redir_bulk_receiving_status_header st = {
+		.stream_id = stream_id, .endpoint = ep,
+		.status = usb_redir_inval,
+	};
+
+	usbredirparser_send_bulk_receiving_status(u->parser, id, &st);
+}
+
+static void cb_start_bulk_receiving(void *priv, uint64_t id,
+				    struct usb_redir_start_bulk_receiving_header *h)
+{
+	vr_logf(1, "usb-guest asked for buffered bulk receiving: refused");
+	bulk_receiving_refused(priv, id, h->stream_id, h->endpoint);
+}
+
+static void cb_stop_bulk_receiving(void *priv, uint64_t id,
+				   struct usb_redir_stop_bulk_receiving_header *h)
+{
+	bulk_receiving_refused(priv, id, h->stream_id, h->endpoint);
+}
+
 /* ---- lifecycle ---- */
 
 static void set_callbacks(struct usbredirparser *p)
@@ -706,6 +795,13 @@ static void set_callbacks(struct usbredirparser *p)
 	p->interrupt_packet_func = cb_interrupt_packet;
 	p->filter_reject_func = cb_filter_reject;
 	p->filter_filter_func = cb_filter_filter;
+	p->start_iso_stream_func = cb_start_iso;
+	p->stop_iso_stream_func = cb_stop_iso;
+	p->iso_packet_func = cb_iso_packet;
+	p->alloc_bulk_streams_func = cb_alloc_streams;
+	p->free_bulk_streams_func = cb_free_streams;
+	p->start_bulk_receiving_func = cb_start_bulk_receiving;
+	p->stop_bulk_receiving_func = cb_stop_bulk_receiving;
 }
 
 struct vr_usb *vr_usb_new(const struct vr_usb_config *cfg,

@@ -64,4 +64,60 @@ check_err "second client: reader busy" 5 "ccidkit: no reader available: busy (in
 kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
 vr_stop shared
 
+# a usb-guest asking for what a CCID device does not have (isochronous
+# streams; iso data): refused with usb_redir_inval (the data dropped), and
+# the virtual reader goes on serving (usbredirparser calls a missing
+# callback at address 0, which killed it before)
+if command -v python3 >/dev/null 2>&1; then
+	vr_start iso
+	python3 - "$TMP/iso.sock" >"$TMP/iso.py.out" 2>&1 <<'PYEOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+buf = b""
+def packet():
+    """one usbredir packet (32-bit ids: no 64bits_ids cap announced)"""
+    global buf
+    while True:
+        if len(buf) >= 12:
+            t, n, i = struct.unpack("<III", buf[:12])
+            if len(buf) >= 12 + n:
+                p, buf = (t, i, buf[12:12 + n]), buf[12 + n:]
+                return p
+        d = s.recv(4096)
+        if not d:
+            return None
+        buf += d
+def send(t, i, body):
+    s.sendall(struct.pack("<III", t, len(body), i) + body)
+send(0, 0, b"iso-guest".ljust(64, b"\0") + struct.pack("<I", 0))
+send(12, 7, bytes([0x83, 8, 2]))           # start_iso_stream on 0x83
+send(102, 8, struct.pack("<BBH", 0x03, 0, 2) + b"\1\2")  # iso packet OUT
+send(13, 9, bytes([0x83]))                 # stop_iso_stream
+got = []
+while len(got) < 2:
+    p = packet()
+    if p is None:
+        break
+    if p[0] == 14:
+        got.append("iso_stream_status id %d status %d ep 0x%02x" % (p[1], p[2][0], p[2][1]))
+print("\n".join(got))
+PYEOF
+	cat >"$TMP/iso.want" <<'EOF2'
+iso_stream_status id 7 status 2 ep 0x83
+iso_stream_status id 9 status 2 ep 0x83
+EOF2
+	ok=1
+	diff -u "$TMP/iso.want" "$TMP/iso.py.out" || ok=0
+	kill -0 "$VR_PID_iso" 2>/dev/null || { echo "  the virtual reader died"; ok=0; }
+	verdict "usb-guest asking for iso streams: usb_redir_inval, vreader alive" $ok
+	check "vreader still serves after the iso requests" 0 \
+		"$(expect "0: ccidkit Virtual Reader 00 00: card present")" \
+		-- env CCIDKIT_USBREDIR="unix:$TMP/iso.sock" "$CCIDKIT" list
+	vr_stop iso
+else
+	echo "SKIP: no python3: the usb-guest misuse check does not run"
+fi
+
 finish

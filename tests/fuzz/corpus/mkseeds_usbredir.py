@@ -101,6 +101,23 @@ def session(feat=SHORT_FEAT, end=b""):
     return s + end
 
 
+# Packets a usb-host may send that a CCID guest never asks for (each needs
+# a handler: usbredirparser calls its callbacks without a NULL check), sent
+# with every capability announced, right after the device.
+ALL_CAPS = 0xFF
+UNASKED = {
+    "alt_setting_status": pkt(11, bytes([0, 0, 1])),
+    "iso_stream_status": pkt(14, bytes([0, 0x83])),
+    "bulk_streams_status": pkt(20, struct.pack("<IIB", 2, 4, 0)),
+    "filter_reject": pkt(22, b""),
+    "filter_filter": pkt(23, b"0x03,-1,-1,-1,0|-1,-1,-1,-1,1\0"),
+    "device_disconnect_ack": pkt(24, b""),
+    "bulk_receiving_status": pkt(27, struct.pack("<IBB", 0, 0x82, 0)),
+    "iso_packet": pkt(102, struct.pack("<BBH", 0x83, 0, 4) + b"\1\2\3\4"),
+    "buffered_bulk_packet": pkt(104, struct.pack("<IIBB", 0, 3, 0x82, 0) +
+                                b"\x81\0\0"),
+}
+
 SEEDS = {
     "short-apdu-session": session(),
     "disconnect-midway": session()[:400] +
@@ -113,6 +130,10 @@ SEEDS = {
     "short-config": chunk(announce()) + chunk(control_in(0x0100, DEV)) +
     chunk(control_in(0x0200, bytes([9, 2, 0xFF, 0xFF]))),
 }
+
+for _name, _p in UNASKED.items():
+    SEEDS["unasked-" + _name] = chunk(announce(caps=ALL_CAPS) + _p) + \
+        chunk(control_in(0x0100, DEV))
 
 if __name__ == "__main__":
     os.makedirs(HERE, exist_ok=True)
