@@ -1127,6 +1127,10 @@ static int redir_start(struct tp_redir *t)
 	usbredirparser_init(t->parser, REDIR_VERSION, caps, USB_REDIR_CAPS_SIZE,
 			    0);
 	t->parser_lock = last_lock;
+	/* without its lock (lock_alloc ran out of memory) the parser would
+	 * go on unlocked between our threads: not an option */
+	if (t->parser_lock == NULL)
+		return CCID_E_NOMEM;
 	if (pthread_create(&t->thread, NULL, io_main, t) != 0)
 		return CCID_E_NOMEM;
 	t->thread_started = true;
