@@ -477,32 +477,34 @@ static void on_disconnect_ack(void *priv)
 	unasked("device_disconnect_ack");
 }
 
+/* A data packet nobody asked for: its data is ours to free. */
+static void unasked_data(void *priv, uint8_t *data, const char *what)
+{
+	struct tp_redir *t = priv;
+
+	if (data != NULL)
+		usbredirparser_free_packet_data(t->parser, data);
+	unasked(what);
+}
+
 static void on_iso(void *priv, uint64_t id,
 		   struct usb_redir_iso_packet_header *h, uint8_t *data,
 		   int data_len)
 {
-	struct tp_redir *t = priv;
-
 	(void)id;
 	(void)h;
 	(void)data_len;
-	if (data != NULL)
-		usbredirparser_free_packet_data(t->parser, data);
-	unasked("iso");
+	unasked_data(priv, data, "iso");
 }
 
 static void on_buffered_bulk(void *priv, uint64_t id,
 			     struct usb_redir_buffered_bulk_packet_header *h,
 			     uint8_t *data, int data_len)
 {
-	struct tp_redir *t = priv;
-
 	(void)id;
 	(void)h;
 	(void)data_len;
-	if (data != NULL)
-		usbredirparser_free_packet_data(t->parser, data);
-	unasked("buffered_bulk");
+	unasked_data(priv, data, "buffered_bulk");
 }
 
 /* ---- the I/O thread ---- */
