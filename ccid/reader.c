@@ -201,9 +201,9 @@ static int tp_error(struct ccid_reader *r, int err, const char *what)
  * several bulk transfers (short packets from some readers and usbredir
  * peers); it is complete at 10 + dwLength bytes.  A message announcing
  * more than dwMaxCCIDMessageLength is a protocol error (CCID 1.1 §5.1).
- * After its first bytes the rest has CCID_CONTINUATION_MS (a reply cut
- * short is CCID_E_TIMEOUT then, not a wait for the caller's whole
- * deadline); a reader that keeps sending empty transfers is
+ * After its first bytes each further part has CCID_CONTINUATION_MS (a
+ * reply cut short is CCID_E_TIMEOUT then, not a wait for the caller's
+ * whole deadline); a reader that keeps sending empty transfers is
  * CCID_E_PROTO. */
 static int read_message(struct ccid_reader *r, uint64_t deadline,
 			size_t *len)

@@ -38,9 +38,9 @@
 #define CCID_MAX_STALE_REPLIES 8
 /* Budget for the abort sequence after a timeout (CCID 1.1 §5.3.1). */
 #define CCID_ABORT_MS 2000u
-/* Once part of a reply has arrived, the rest must follow within this
- * (a reader sends a message as one transfer; a longer gap is a reply cut
- * short, not a slow card), or the command times out. */
+/* Once part of a reply has arrived, each further part must follow within
+ * this (a reader sends a message as one transfer; a longer gap is a reply
+ * cut short, not a slow card), or the command times out. */
 #define CCID_CONTINUATION_MS 1000u
 /* Empty bulk-IN transfers in a row tolerated while reading one reply. */
 #define CCID_MAX_EMPTY_READS 16
