@@ -49,7 +49,8 @@ static const uint8_t ECHO4_R[] = { 0xDE, 0xAD, 0xBE, 0xEF, 0x90, 0x00 };
  *  - SCARD_E_UNKNOWN_READER, SCARD_E_NO_READERS_AVAILABLE: the reader
  *    could not be set up (the driver logs why) and is not listed;
  *  - SCARD_E_READER_UNAVAILABLE: it was listed and then dropped for it. */
-static const LONG allowed[] = {
+#define N_ALLOWED 5
+static const LONG allowed[N_ALLOWED] = {
 	SCARD_E_NO_MEMORY, SCARD_E_NO_SERVICE, SCARD_E_UNKNOWN_READER,
 	SCARD_E_NO_READERS_AVAILABLE, SCARD_E_READER_UNAVAILABLE,
 };
@@ -58,7 +59,7 @@ static bool rv_allowed(LONG rv)
 {
 	if (rv == SCARD_S_SUCCESS)
 		return true;
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+	for (size_t i = 0; i < N_ALLOWED; i++)
 		if (rv == allowed[i])
 			return true;
 	return false;
@@ -190,7 +191,7 @@ static void scenario_clean(const char *when)
 static void test_session_every_allocation(void **state)
 {
 	long live0;
-	unsigned long total, fired = 0, ok = 0, hist[5] = { 0 };
+	unsigned long total, fired = 0, ok = 0, hist[N_ALLOWED] = { 0 };
 
 	(void)state;
 	/* a first session outside the count: one-time initialisations */
@@ -231,7 +232,7 @@ static void test_session_every_allocation(void **state)
 		if (o.rv == SCARD_S_SUCCESS) {
 			ok += failmalloc_fired();
 		} else {
-			for (size_t i = 0; i < 5; i++)
+			for (size_t i = 0; i < N_ALLOWED; i++)
 				if (o.rv == allowed[i])
 					hist[i]++;
 		}
