@@ -80,9 +80,7 @@ void vr_require_binary(const char *test_name)
 	exit(77);
 }
 
-/* Read the vreader's stdout until the line "ready" (it prints nothing
- * else there), at most timeout_ms. */
-static int wait_ready(int fd, unsigned timeout_ms)
+int vr_wait_ready(int fd, unsigned timeout_ms)
 {
 	char buf[256];
 	size_t used = 0;
@@ -160,7 +158,7 @@ int vr_start(struct vr *v, const char *const *args)
 	for (size_t i = 0; args && args[i]; i++)
 		if (strcmp(args[i], "--no-card") == 0)
 			memset(v->card, 0, sizeof(v->card));
-	if (wait_ready(v->out_fd, 10000) < 0) {
+	if (vr_wait_ready(v->out_fd, 10000) < 0) {
 		fprintf(stderr, "vreader (%s) did not print 'ready' within 10 s\n",
 			vr_binary());
 		vr_stop(v);

@@ -45,6 +45,9 @@ void vr_require_binary(const char *test_name);
  * terminated), wait for `ready`, set CCIDKIT_USBREDIR and CCIDKIT_LIBUSB=0.
  * Returns 0, -1 on failure (printed). */
 int vr_start(struct vr *v, const char *const *args);
+/* Read a vreader's standard output (fd) until the line "ready" (it prints
+ * nothing else there), at most timeout_ms: 0, or -1. */
+int vr_wait_ready(int fd, unsigned timeout_ms);
 /* Quit it, reap it, remove the directory. */
 void vr_stop(struct vr *v);
 /* One line on its standard input ("remove", "insert 1", ...). */

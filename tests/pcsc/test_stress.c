@@ -34,7 +34,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -160,30 +159,6 @@ static bool running(void)
 /* ---- the vreaders (restarted on the same socket, so not fixture.c's
  * vr_start, which makes a new directory each time) ---- */
 
-static int rd_wait_ready(int fd, unsigned timeout_ms)
-{
-	char buf[128];
-	size_t used = 0;
-	uint64_t end = now_ms() + timeout_ms;
-
-	while (now_ms() < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		ssize_t n = read(fd, buf + used, sizeof(buf) - 1 - used);
-		if (n <= 0)
-			return -1;
-		used += (size_t)n;
-		buf[used] = '\0';
-		if (strstr(buf, "ready\n"))
-			return 0;
-		if (used == sizeof(buf) - 1)
-			return -1;
-	}
-	return -1;
-}
-
 /* posix_spawn, not fork: other threads run while a reader is replugged. */
 static int rd_start(struct vrd *r)
 {
@@ -211,7 +186,7 @@ static int rd_start(struct vrd *r)
 		r->pid = -1;
 		return -1;
 	}
-	return rd_wait_ready(r->out_fd, 10000);
+	return vr_wait_ready(r->out_fd, 10000);
 }
 
 /* Unplug: SIGKILL (no goodbye on the socket), reap, close the pipes. */
