@@ -16,9 +16,7 @@
  * When the input ends, or the client sends nothing for PEER_IDLE_MS, the
  * peer closes the connection.
  *
- * The transport connects only to "unix:PATH" or "tcp:HOST:PORT", so one
- * listening socket lives in a private mkdtemp directory for the whole
- * process (removed at exit): the only file this target creates. */
+ * The peer listens on fuzz_listener.h's socket. */
 #include "config.h"
 
 #include <errno.h>
@@ -39,6 +37,7 @@
 #include "ccid/reader.h"
 #include "ccid/slot.h"
 #include "ccid/transport.h"
+#include "fuzz_listener.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,10 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define REDIR_HELLO 0u
 #define CAP_64BITS_IDS 5u
 
-static char g_dir[64];
-static char g_path[96];
-static char g_endpoint[112];
-static int g_listen = -1;
+static const struct fuzz_listener *g_lis;
 
 struct peer {
 	const uint8_t *p;
@@ -59,40 +55,6 @@ struct peer {
 	bool client_64, our_64, hellos; /* id width negotiation */
 	uint64_t last_id;
 };
-
-static void cleanup(void)
-{
-	if (g_listen >= 0)
-		close(g_listen);
-	unlink(g_path);
-	rmdir(g_dir);
-}
-
-static bool listener_init(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *tmp = getenv("TMPDIR");
-
-	if (g_listen >= 0)
-		return true;
-	snprintf(g_dir, sizeof(g_dir), "%s/ccidkit-fuzz-XXXXXX",
-		 tmp != NULL && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (mkdtemp(g_dir) == NULL)
-		return false;
-	snprintf(g_path, sizeof(g_path), "%s/s", g_dir);
-	snprintf(g_endpoint, sizeof(g_endpoint), "unix:%s", g_path);
-	memcpy(sa.sun_path, g_path, strlen(g_path) + 1);
-	g_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (g_listen < 0 ||
-	    bind(g_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(g_listen, 4) < 0) {
-		cleanup();
-		g_listen = -1;
-		return false;
-	}
-	atexit(cleanup);
-	return true;
-}
 
 static size_t hdr_len(const struct peer *pe)
 {
@@ -204,12 +166,12 @@ static void peer_converse(struct peer *pe)
 static void *peer_main(void *arg)
 {
 	struct peer *pe = arg;
-	struct pollfd lp = { .fd = g_listen, .events = POLLIN };
+	struct pollfd lp = { .fd = g_lis->fd, .events = POLLIN };
 
 	/* the client connects at once; a second is a generous bound */
 	if (poll(&lp, 1, 1000) <= 0)
 		return NULL;
-	pe->fd = accept(g_listen, NULL, NULL);
+	pe->fd = accept(g_lis->fd, NULL, NULL);
 	if (pe->fd < 0)
 		return NULL;
 	peer_converse(pe);
@@ -254,12 +216,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_t th;
 	uint64_t dl;
 
-	if (!listener_init())
+	g_lis = fuzz_listener(0);
+	if (g_lis == NULL)
 		abort(); /* no temporary directory: nothing can be tested */
 	if (pthread_create(&th, NULL, peer_main, &pe) != 0)
 		abort();
 	dl = ccid_deadline_in(OPEN_BUDGET_MS);
-	if (ccid_tp_usbredir_open(g_endpoint, dl, &tp) == CCID_OK)
+	if (ccid_tp_usbredir_open(g_lis->endpoint, dl, &tp) == CCID_OK)
 		use_reader(tp, dl); /* takes tp */
 	pthread_join(th, NULL);
 	return 0;

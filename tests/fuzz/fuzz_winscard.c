@@ -19,9 +19,8 @@
  * released at the end, which stops the driver (pcsc-api: the last
  * context ends it), then the virtual reader stops.
  *
- * One listening unix socket in a private mkdtemp directory is created for
- * the whole process (the library reaches readers only through
- * CCIDKIT_USBREDIR=unix:PATH); it is removed at exit. */
+ * The virtual reader listens on fuzz_listener.h's socket (the library
+ * reaches readers only through CCIDKIT_USBREDIR=unix:PATH). */
 #include "config.h"
 
 #include <errno.h>
@@ -44,6 +43,7 @@
 #include "src/vr_card.h"
 #include "src/vr_ccid.h"
 #include "src/vr_usb.h"
+#include "fuzz_listener.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,8 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_CTX 2
 #define MAX_HANDLES 4
 
-static char g_dir[64];
-static char g_path[96];
 static int g_listen = -1;
 
 /* ---- the virtual reader thread ---- */
@@ -66,41 +64,19 @@ struct vr {
 	bool stop;
 };
 
-static void cleanup(void)
-{
-	if (g_listen >= 0)
-		close(g_listen);
-	unlink(g_path);
-	rmdir(g_dir);
-}
-
+/* The listener, and the environment that makes the library use only it. */
 static bool listener_init(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *tmp = getenv("TMPDIR");
-	char ep[128];
+	const struct fuzz_listener *l;
 
 	if (g_listen >= 0)
 		return true;
-	snprintf(g_dir, sizeof(g_dir), "%s/ccidkit-fuzz-XXXXXX",
-		 tmp != NULL && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (mkdtemp(g_dir) == NULL)
+	l = fuzz_listener(SOCK_NONBLOCK);
+	if (l == NULL)
 		return false;
-	snprintf(g_path, sizeof(g_path), "%s/s", g_dir);
-	memcpy(sa.sun_path, g_path, strlen(g_path) + 1);
-	g_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			  0);
-	if (g_listen < 0 ||
-	    bind(g_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(g_listen, 4) < 0) {
-		cleanup();
-		g_listen = -1;
-		return false;
-	}
-	atexit(cleanup);
-	snprintf(ep, sizeof(ep), "unix:%s", g_path);
+	g_listen = l->fd;
 	/* only our reader: no USB scan, no sharing files */
-	setenv("CCIDKIT_USBREDIR", ep, 1);
+	setenv("CCIDKIT_USBREDIR", l->endpoint, 1);
 	setenv("CCIDKIT_LIBUSB", "0", 1);
 	setenv("CCIDKIT_SHARE", "0", 1);
 	return true;
