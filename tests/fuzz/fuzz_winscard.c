@@ -331,10 +331,12 @@ static void keep_names(struct st *s, const char *ms, DWORD len)
 static void op_list(struct st *s, uint8_t a)
 {
 	char buf[512], *auto_buf = NULL;
-	DWORD len;
+	DWORD len = 0;
 
 	switch ((a >> 1) & 3) {
-	case 0: /* the length only */
+	case 0: /* the length only (the library reads *pcch even then, as
+		 * pcsc-lite does: SCARD_AUTOALLOCATE with no buffer is an
+		 * error, so it must hold a value) */
 		SCardListReaders(pick_ctx(s, a), NULL, NULL, &len);
 		break;
 	case 1:
